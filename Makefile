@@ -1,0 +1,139 @@
+# vellir -- build with make.
+#
+#   make                 library, examples, benchmarks (build/default)
+#   make test            build and run the unit and scenario tests
+#   make ASAN=1 test     the same under AddressSanitizer + UBSan (build/asan)
+#   make TSAN=1 test     the same under ThreadSanitizer (build/tsan)
+#   make CC=clang        any of the above with clang
+#   make fuzz            libFuzzer harnesses (clang; build/fuzz)
+#   make fuzz-replay     replay every fuzz corpus through its harness (any CC)
+#
+# Each mode and compiler has its own build directory, so they never mix.
+# Why a Makefile: the tree is small, pkg-config finds every dependency, and
+# make is on every machine; see docs/build.md.
+
+CC ?= cc
+PKGS := libuv libcbor libxxhash sqlite3
+
+ifeq ($(ASAN),1)
+MODE := asan
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+OPT := -O1
+else ifeq ($(TSAN),1)
+MODE := tsan
+SAN := -fsanitize=thread -fno-omit-frame-pointer
+OPT := -O1
+else
+MODE := default
+SAN :=
+OPT := -O2
+endif
+
+CCNAME := $(notdir $(firstword $(CC)))
+B := build/$(MODE)$(if $(filter cc gcc,$(CCNAME)),,-$(CCNAME))
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS := $(shell pkg-config --libs $(PKGS))
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wpointer-arith -Wvla -Wformat=2
+CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) -g $(WARN) $(SAN) -pthread \
+          -Iinclude -Isrc $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+LDFLAGS := $(SAN) -pthread
+LDLIBS := $(PKG_LIBS) -lm
+
+LIB_SRC := $(sort $(wildcard src/*.c src/util/*.c src/codec/*.c src/upstream/*.c src/cql/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
+LIB := $(B)/libvellir.a
+
+# The server's code, less its main(), is a library too, so tests link it.
+SRV_SRC := $(filter-out src/server/main.c,$(sort $(wildcard src/server/*.c)))
+SRV_OBJ := $(SRV_SRC:%.c=$(B)/obj/%.o)
+SRV_LIB := $(if $(SRV_OBJ),$(B)/libvellir-server.a)
+SERVER := $(if $(wildcard src/server/main.c),$(B)/vellir-server)
+
+TEST_SRC := $(sort $(wildcard tests/unit/test_*.c tests/scenario/test_*.c))
+TEST_BIN := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC))
+TEST_HELP_SRC := $(sort $(wildcard tests/support/*.c))
+TEST_HELP_OBJ := $(TEST_HELP_SRC:%.c=$(B)/obj/%.o)
+
+EX_SRC := $(sort $(wildcard examples/*.c))
+EX_BIN := $(patsubst examples/%.c,$(B)/examples/%,$(EX_SRC))
+
+BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
+BENCH_BIN := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
+
+.PHONY: all lib test examples bench clean fuzz fuzz-replay print-builddir
+all: lib $(SERVER) examples bench
+
+lib: $(LIB)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(B)/libvellir-server.a: $(SRV_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(B)/vellir-server: $(B)/obj/src/server/main.o $(SRV_LIB) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $< $(SRV_LIB) $(LIB) $(LDLIBS)
+
+$(B)/tests/%: $(B)/obj/tests/%.o $(TEST_HELP_OBJ) $(SRV_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(TEST_HELP_OBJ) $(SRV_LIB) $(LIB) $(LDLIBS)
+
+$(B)/examples/%: $(B)/obj/examples/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+$(B)/bench/%: $(B)/obj/bench/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+examples: $(EX_BIN)
+bench: $(BENCH_BIN)
+
+# Runs every test binary; prints one line per binary and fails if any failed.
+test: $(TEST_BIN)
+	@scripts/run-tests.sh $(TEST_BIN)
+
+# Fuzzing. Each tests/fuzz/fuzz_NAME.c defines LLVMFuzzerTestOneInput and
+# keeps its corpus in tests/fuzz/corpus/NAME/. `make fuzz` builds libFuzzer
+# binaries with clang into build/fuzz; `make fuzz-replay` links each harness
+# with a plain main (tests/fuzz/replay.c) under the current mode and compiler
+# and runs every corpus file through it, so CI replays corpora everywhere.
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRC))
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) -Iinclude -Isrc $(PKG_CFLAGS) \
+               -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
+FUZZ_ALL_SRC := $(LIB_SRC) $(SRV_SRC)
+
+fuzz: $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_ALL_SRC)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_ALL_SRC) $(PKG_LIBS) -lm -pthread
+
+$(B)/fuzz-replay/fuzz_%: $(B)/obj/tests/fuzz/fuzz_%.o $(B)/obj/tests/fuzz/replay.o $(SRV_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+fuzz-replay: $(FUZZ_NAMES:%=$(B)/fuzz-replay/fuzz_%)
+	@for n in $(FUZZ_NAMES); do \
+	  $(B)/fuzz-replay/fuzz_$$n tests/fuzz/corpus/$$n || exit 1; \
+	done
+
+print-builddir:
+	@echo $(B)
+
+clean:
+	rm -rf build
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,415 @@
+/*
+ * vellir.h -- libvellir, a write-back / read-through cache in front of a
+ * database. This header is the manual: read it top to bottom.
+ *
+ * Owns: the whole public API of the cache (service, value types, requests,
+ * statuses, statistics). Upstream authors also read vellir_upstream.h.
+ * Threads: every function here may be called from any thread, except where a
+ * function says otherwise.
+ *
+ * ==== The model ====
+ *
+ * A service (vl_service) runs N shards. Each shard is one thread with its own
+ * event loop, its own hash table and its own upstream connection. A key
+ * belongs to exactly one shard (by hash), and only that thread ever touches
+ * the key's entry, so the cache has no locks on its data. Callers on any
+ * thread send the shard a request through its bounded mailbox and get a
+ * completion back.
+ *
+ * The value is the user's. A vl_type says how big a value is, how to make one
+ * for a key the database does not have (or that such a key is absent), how to
+ * destroy one, and how to encode it to bytes and decode it back. Values live
+ * inside the cache's entries; user code reaches them only from callbacks that
+ * run on the owning shard.
+ *
+ * A read of a key that is not resident loads it from the upstream. Every
+ * request that arrives for that key while the load is in flight waits on the
+ * same load: a burst of 10,000 requests for one cold key is one upstream read.
+ * A failed load fails every waiter with the upstream's status and caches
+ * nothing; the next request loads again.
+ *
+ * A write runs a function of yours on the owning shard with exclusive access
+ * to the value. The function returns a vl_policy, which says how the change
+ * must reach the database:
+ *
+ *   vl_immediate()   the write's completion fires only after the upstream
+ *                    acknowledged a commit that contains this write;
+ *   vl_within(ms)    the write completes at once; a commit containing it
+ *                    starts within ms milliseconds;
+ *   vl_default()     the service's policy (vl_options.default_policy);
+ *   vl_noop()        nothing to commit (nothing changed);
+ *   VL_DELETE        remove the key, here and upstream (default durability;
+ *                    vl_delete_with(vl_immediate()) for another one).
+ *
+ * Writes to a dirty key coalesce: a counter incremented 100,000 times inside
+ * one 100 ms window is one upstream write. The earliest deadline wins. A
+ * commit carries an encoded snapshot of the value, so the value can keep
+ * changing while the commit is in flight; a key written during its own
+ * commit is dirty again when the commit ends.
+ *
+ * Nothing acknowledged is lost: a dirty entry is never dropped before its
+ * commit succeeds. A failed commit is retried with capped exponential backoff
+ * and jitter. An IMMEDIATE writer waits through vl_options.retry's attempts,
+ * then gets VL_EPENDING: the value is still held dirty and still retried.
+ *
+ * ==== Rules that hold for every call ====
+ *
+ * 1. Asynchronous calls (vl_read, vl_write, ...) return VL_OK when the
+ *    request was accepted; then its callback runs exactly once. When they
+ *    return anything else, the callback is never called.
+ * 2. Every callback runs on the thread of the shard that owns the key (for
+ *    vl_flush and vl_shutdown: on one of the shard threads). Callbacks must
+ *    not block. They may submit further asynchronous requests. They must not
+ *    call the blocking forms (*_sync, vl_close), which return VL_EINVAL there.
+ * 3. Keys are borrowed: the call copies the key before it returns, so the
+ *    caller may reuse the key's memory at once. Values are owned by the cache;
+ *    the pointers a callback receives are valid only during that callback.
+ *    The `arg` pointers are the caller's; vellir never frees them.
+ * 4. Each blocking form (vl_read_sync, ...) is the asynchronous call plus a
+ *    wait. It returns the status the callback received.
+ * 5. A shard whose mailbox is full answers VL_EBUSY at once; the mailbox
+ *    never grows. After vl_shutdown or vl_close has begun, calls answer
+ *    VL_ECLOSED.
+ */
+#ifndef VELLIR_H
+#define VELLIR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vellir_limits.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VELLIR_VERSION "0.1.0"
+
+/* ==== Statuses ========================================================= */
+
+/* One status enum for the whole library and every upstream. vl_strerror
+ * gives a sentence for each; vl_status_name gives the identifier. */
+typedef enum vl_status {
+    VL_OK = 0,
+    VL_ENOTFOUND,    /* the key has no value */
+    VL_ENOTCACHED,   /* vl_read_cached: the key is not resident */
+    VL_EBUSY,        /* the shard's mailbox is full; try again later */
+    VL_EFULL,        /* the cache is at its bound and nothing is evictable */
+    VL_ECLOSED,      /* the service is shutting down or closed */
+    VL_EINVAL,       /* a bad argument, or a blocking call on a shard thread */
+    VL_ENOMEM,       /* out of memory */
+    VL_ETOOBIG,      /* a key or value is larger than its limit */
+    VL_ECORRUPT,     /* stored bytes did not decode as a value */
+    VL_EENCODE,      /* the value type failed to encode a value */
+    VL_EPENDING,     /* the commit is still failing; the value is kept and retried */
+    VL_EUNCOMMITTED, /* close gave up with dirty keys it could not commit */
+    VL_EUNAVAILABLE, /* upstream unreachable or connection lost (retryable) */
+    VL_ETIMEOUT,     /* upstream timed out (retryable) */
+    VL_EOVERLOADED,  /* upstream busy, locked or overloaded (retryable) */
+    VL_EIO,          /* upstream I/O error (retryable) */
+    VL_ENOSPACE,     /* upstream out of disk space (retryable) */
+    VL_ECONFLICT,    /* upstream serialization failure or deadlock (retryable) */
+    VL_ESCHEMA,      /* upstream table missing or of the wrong shape */
+    VL_EAUTH,        /* upstream refused credentials or permission */
+    VL_EQUERY,       /* upstream rejected a statement (syntax, invalid) */
+    VL_EUPSTREAM,    /* any other upstream failure (not retried by default) */
+    VL_EINTERNAL,    /* a bug in vellir; please report it */
+    VL_STATUS_COUNT
+} vl_status;
+
+/* A sentence for `s`, e.g. "shard mailbox full (busy)". Never NULL. */
+const char *vl_strerror(vl_status s);
+/* The identifier of `s`, e.g. "VL_EBUSY". Never NULL. */
+const char *vl_status_name(vl_status s);
+/* True for upstream failures worth retrying (unavailable, timeout,
+ * overloaded, I/O, no space, conflict). */
+bool vl_status_retryable(vl_status s);
+
+/* ==== Byte buffers ===================================================== */
+
+/* A growable byte buffer. Encoders append to one the cache owns. */
+typedef struct vl_buf {
+    uint8_t *data;
+    size_t len;
+    size_t cap;
+} vl_buf;
+
+/* Appends `n` bytes. Returns VL_OK or VL_ENOMEM (the buffer is unchanged). */
+vl_status vl_buf_append(vl_buf *b, const void *p, size_t n);
+/* Makes room for `n` more bytes; returns a pointer to them, or NULL. The
+ * caller writes them and then adds n to b->len. */
+uint8_t *vl_buf_reserve(vl_buf *b, size_t n);
+void vl_buf_free(vl_buf *b);
+
+/* ==== Durability policies ============================================== */
+
+typedef enum vl_commit_kind {
+    VL_COMMIT_NOOP = 0,  /* nothing to commit */
+    VL_COMMIT_IMMEDIATE, /* complete after the upstream acknowledged */
+    VL_COMMIT_WITHIN,    /* complete now; commit starts within `ms` */
+    VL_COMMIT_DEFAULT    /* the service's vl_options.default_policy */
+} vl_commit_kind;
+
+/* What a write asks for. Build one with the functions below. */
+typedef struct vl_policy {
+    uint8_t kind;   /* vl_commit_kind */
+    uint8_t del;    /* 1: delete the key, here and upstream */
+    uint16_t _pad;
+    uint32_t ms;    /* VL_COMMIT_WITHIN: the deadline in milliseconds */
+} vl_policy;
+
+static inline vl_policy vl_noop(void) { vl_policy p = {VL_COMMIT_NOOP, 0, 0, 0}; return p; }
+static inline vl_policy vl_immediate(void) { vl_policy p = {VL_COMMIT_IMMEDIATE, 0, 0, 0}; return p; }
+static inline vl_policy vl_within(uint32_t ms) { vl_policy p = {VL_COMMIT_WITHIN, 0, 0, ms}; return p; }
+static inline vl_policy vl_default(void) { vl_policy p = {VL_COMMIT_DEFAULT, 0, 0, 0}; return p; }
+/* Delete with the durability of `how` (NOOP counts as DEFAULT: a delete
+ * always reaches the upstream). */
+static inline vl_policy vl_delete_with(vl_policy how) {
+    if (how.kind == VL_COMMIT_NOOP) how.kind = VL_COMMIT_DEFAULT;
+    how.del = 1;
+    return how;
+}
+#define VL_DELETE (vl_delete_with(vl_default()))
+
+/* ==== Value types ====================================================== */
+
+/* Describes the values of a service. Every function runs on a shard thread
+ * and must not block. `ctx` is passed back to each of them. Value storage is
+ * `size` bytes inside the cache's entry, aligned to 8 bytes; the functions
+ * construct a value in place there and must not keep pointers to it. */
+typedef struct vl_type {
+    const char *name;   /* for messages, e.g. "counter" */
+    size_t size;        /* bytes of value storage per entry, 1..4096 */
+
+    /* A key the upstream does not have. Construct a fresh value in `value`
+     * and return VL_OK, or return VL_ENOTFOUND to say the key is absent: a
+     * read then answers VL_ENOTFOUND and a write sees m->present == false.
+     * NULL means "always absent". */
+    vl_status (*init)(void *ctx, const void *key, size_t key_len, void *value);
+
+    /* Release what a constructed value owns (not the storage itself, which
+     * is the cache's). NULL if values own nothing. */
+    void (*destroy)(void *ctx, void *value);
+
+    /* Append the encoding of `value` to `out`. Return VL_OK, or a failure
+     * (VL_EENCODE, VL_ENOMEM), in which case the commit is retried later and
+     * the key stays dirty. Required. */
+    vl_status (*encode)(void *ctx, const void *value, vl_buf *out);
+
+    /* Construct a value in `value` from stored bytes. Return VL_OK, or
+     * VL_ECORRUPT for bytes that are not a valid encoding (the load then
+     * fails with VL_ECORRUPT, nothing is cached, and a message naming the key
+     * is logged). On failure `value` must own nothing. Required. */
+    vl_status (*decode)(void *ctx, const void *key, size_t key_len,
+                        const uint8_t *bytes, size_t len, void *value);
+
+    void *ctx;
+} vl_type;
+
+/* ==== Options ========================================================== */
+
+typedef enum vl_log_level { VL_LOG_ERROR = 0, VL_LOG_WARN, VL_LOG_INFO } vl_log_level;
+
+/* Retries of failed commits: delay n is min(cap, base * 2^(n-1)), with half
+ * of it jittered. */
+typedef struct vl_retry_policy {
+    uint32_t base_ms;            /* default VL_RETRY_BASE_MS_DEFAULT */
+    uint32_t cap_ms;             /* default VL_RETRY_CAP_MS_DEFAULT */
+    uint32_t immediate_attempts; /* failed attempts an IMMEDIATE writer (or a
+                                    flush) waits through before VL_EPENDING;
+                                    default VL_RETRY_IMMEDIATE_ATTEMPTS_DEFAULT */
+} vl_retry_policy;
+
+typedef struct vl_options {
+    uint32_t shards;           /* 0: one per online CPU; at most VL_SHARDS_MAX */
+    uint32_t mailbox;          /* requests per shard before VL_EBUSY; 0: default */
+    vl_policy default_policy;  /* for vl_default(); default vl_within(1000) */
+    vl_retry_policy retry;
+    uint32_t batch_max;        /* most keys per commit; 0: default */
+    uint32_t commit_inflight;  /* commit batches in flight per shard; 0: default */
+    uint32_t value_max;        /* largest encoded value; 0: default */
+    uint32_t spin_us;          /* poll before sleeping; see vl_options_init */
+    uint32_t close_timeout_ms; /* vl_close keeps retrying this long; 0: default */
+
+    /* Bounds. 0 means unbounded. Reserved for the bounds feature: until it
+     * lands, vl_open refuses non-zero values with VL_EINVAL. */
+    uint64_t max_keys;
+    uint64_t max_bytes;
+
+    /* Where vellir reports what a status cannot say (which key was corrupt,
+     * why a commit failed). Called on shard threads; must not block for
+     * long. NULL: one line to stderr for errors and warnings. */
+    void (*log)(void *arg, vl_log_level level, const char *msg);
+    void *log_arg;
+
+    /* Called by vl_close, on a shard thread, once for every key it could not
+     * commit before close_timeout_ms, with the value's encoded bytes (NULL
+     * for a delete). The last chance to keep the data. May be NULL. */
+    void (*on_uncommitted)(void *arg, const void *key, size_t key_len,
+                           const uint8_t *bytes, size_t len);
+    void *on_uncommitted_arg;
+} vl_options;
+
+/* Fills `o` with the defaults: shards 0 (online CPUs), mailbox
+ * VL_MAILBOX_DEFAULT, default_policy vl_within(VL_DEFAULT_WITHIN_MS), retry
+ * defaults, batch_max VL_BATCH_MAX_DEFAULT, commit_inflight
+ * VL_COMMIT_INFLIGHT_DEFAULT, value_max VL_VALUE_MAX_DEFAULT, spin_us
+ * VL_SPIN_US_DEFAULT, close_timeout_ms VL_CLOSE_TIMEOUT_MS_DEFAULT, no bounds,
+ * log to stderr. */
+void vl_options_init(vl_options *o);
+
+/* ==== The service ====================================================== */
+
+typedef struct vl_service vl_service;
+struct vl_upstream; /* vellir_upstream.h */
+
+/* Starts a service: validates the options, starts the shard threads and
+ * opens one upstream instance per shard. On VL_OK, *out is the service, and
+ * it owns `upstream` (vl_close releases it). On failure, nothing is started
+ * and the caller still owns `upstream`. `opts` may be NULL for the defaults.
+ * `type` must stay valid until vl_close returns. Blocking. */
+vl_status vl_open(const vl_options *opts, const vl_type *type,
+                  const struct vl_upstream *upstream, vl_service **out);
+
+/* What vl_close could not do. */
+typedef struct vl_close_report {
+    uint64_t uncommitted; /* dirty keys not committed before the deadline */
+    vl_status last_error; /* the last commit failure seen, or VL_OK */
+} vl_close_report;
+
+/* Starts closing: new requests answer VL_ECLOSED, requests already accepted
+ * finish, every dirty key is committed (failures retried until
+ * close_timeout_ms), and every upstream instance is closed. `done` runs once,
+ * on a shard thread, when all shards have finished; its status is VL_OK or
+ * VL_EUNCOMMITTED. May be called once. */
+vl_status vl_shutdown(vl_service *svc, void (*done)(void *arg, vl_status st), void *arg);
+
+/* Blocking: vl_shutdown, wait, join the shard threads, release the upstream,
+ * free the service. Returns VL_OK or VL_EUNCOMMITTED (details in *report if
+ * not NULL). `svc` is invalid afterwards. The caller must make sure no other
+ * thread calls into `svc` after vl_close has returned. */
+vl_status vl_close(vl_service *svc, vl_close_report *report);
+
+uint32_t vl_shard_count(const vl_service *svc);
+/* The shard that owns `key` (stable for the life of the service). */
+uint32_t vl_shard_of(const vl_service *svc, const void *key, size_t key_len);
+
+/* ==== Reading ========================================================== */
+
+/* What a read callback sees. Valid only during the callback. */
+typedef struct vl_view {
+    const void *key;
+    size_t key_len;
+    const void *value;  /* the value (type->size bytes); NULL unless VL_OK */
+    int64_t expires_at; /* ms since the Unix epoch; 0: none */
+} vl_view;
+
+/* Runs on the owning shard with const access to the value. `status` is
+ * VL_OK (view->value is the value), VL_ENOTFOUND, VL_ENOTCACHED, or the
+ * failure that ended the request (an upstream status, VL_ECORRUPT, ...). */
+typedef void (*vl_read_cb)(void *arg, vl_status status, const vl_view *view);
+
+/* Reads `key`, loading it from the upstream if it is not resident. */
+vl_status vl_read(vl_service *svc, const void *key, size_t key_len,
+                  vl_read_cb cb, void *arg);
+/* Reads `key` only if resident and loaded; never loads. Otherwise the
+ * callback gets VL_ENOTCACHED. */
+vl_status vl_read_cached(vl_service *svc, const void *key, size_t key_len,
+                         vl_read_cb cb, void *arg);
+
+/* ==== Writing ========================================================== */
+
+/* What a write function gets. */
+typedef struct vl_mut {
+    const void *key;
+    size_t key_len;
+    void *value;        /* storage: type->size bytes */
+    bool present;       /* in: value holds a value. A function that creates
+                           one (when false) constructs it in `value` and sets
+                           present = true. To remove a value, return a
+                           delete policy; do not clear `present`. */
+    int64_t expires_at; /* ms since the Unix epoch; 0: none. The function may
+                           change it; the change commits like a value change. */
+} vl_mut;
+
+/* Runs on the owning shard with exclusive access; returns the policy. */
+typedef vl_policy (*vl_write_fn)(void *arg, vl_mut *m);
+/* Completion of a write, delete, evict or flush. */
+typedef void (*vl_done_cb)(void *arg, vl_status status);
+
+/* Writes `key`: loads it if not resident, then runs `fn`. `done` (may be
+ * NULL) gets VL_OK when the policy's durability is met (at once for WITHIN,
+ * DEFAULT-within and NOOP; after the upstream's ack for IMMEDIATE), or a
+ * failure: the load's status, VL_EPENDING, or the upstream's permanent
+ * error (the value is still kept dirty and retried). */
+vl_status vl_write(vl_service *svc, const void *key, size_t key_len,
+                   vl_write_fn fn, vl_done_cb done, void *arg);
+
+/* Deletes `key` here and upstream with the durability `how` (IMMEDIATE,
+ * WITHIN or DEFAULT). Needs no load. */
+vl_status vl_delete(vl_service *svc, const void *key, size_t key_len,
+                    vl_policy how, vl_done_cb done, void *arg);
+
+/* Drops `key` from memory. A dirty key is committed first, and `done` runs
+ * after the ack and the drop. A key not resident completes VL_OK. */
+vl_status vl_evict(vl_service *svc, const void *key, size_t key_len,
+                   vl_done_cb done, void *arg);
+
+/* Commits every key dirty at the time of the call, now. `done` runs after
+ * all of those commits were acknowledged (VL_OK), or with the first failure
+ * once every such key succeeded or used up its IMMEDIATE retry budget. */
+vl_status vl_flush(vl_service *svc, vl_done_cb done, void *arg);
+
+/* ==== Blocking forms =================================================== */
+/* Each is its asynchronous call plus a wait for the callback; it returns the
+ * callback's status (or the call's own refusal). Not on shard threads. */
+
+vl_status vl_read_sync(vl_service *svc, const void *key, size_t key_len,
+                       vl_read_cb cb, void *arg);
+vl_status vl_read_cached_sync(vl_service *svc, const void *key, size_t key_len,
+                              vl_read_cb cb, void *arg);
+vl_status vl_write_sync(vl_service *svc, const void *key, size_t key_len,
+                        vl_write_fn fn, void *arg);
+vl_status vl_delete_sync(vl_service *svc, const void *key, size_t key_len,
+                         vl_policy how);
+vl_status vl_evict_sync(vl_service *svc, const void *key, size_t key_len);
+vl_status vl_flush_sync(vl_service *svc);
+
+/* ==== Statistics ======================================================= */
+
+/* Counters since the service started, except the gauges (marked). */
+typedef struct vl_stats {
+    uint64_t hits;             /* requests served from a resident entry */
+    uint64_t misses;           /* requests that found the key absent from memory */
+    uint64_t loads_started;    /* upstream loads issued */
+    uint64_t loads_coalesced;  /* requests that joined a load in flight */
+    uint64_t loads_failed;     /* loads that failed (each fails its waiters) */
+    uint64_t corrupt;          /* loads whose bytes did not decode */
+    uint64_t writes;           /* write, delete requests applied */
+    uint64_t writes_coalesced; /* writes to a key already waiting for a commit */
+    uint64_t commits;          /* commit batches acknowledged */
+    uint64_t commit_keys;      /* keys in acknowledged batches */
+    uint64_t commits_failed;   /* keys whose commit failed */
+    uint64_t retries;          /* keys re-queued after a failed commit */
+    uint64_t pending_replies;  /* IMMEDIATE writers answered VL_EPENDING */
+    uint64_t busy;             /* requests refused with VL_EBUSY */
+    uint64_t keys;             /* gauge: resident entries */
+    uint64_t dirty_keys;       /* gauge: keys not yet acknowledged upstream */
+    uint64_t oldest_dirty_ms;  /* gauge: age of the oldest dirty key */
+    uint64_t mailbox_depth;    /* gauge: requests waiting in the mailbox */
+    uint64_t inflight_loads;   /* gauge */
+    uint64_t inflight_commits; /* gauge: batches */
+} vl_stats;
+
+/* Reads the statistics of one shard (0..vl_shard_count-1), or of all
+ * shards merged (shard == -1; gauges are summed, oldest_dirty_ms is the
+ * maximum). Never blocks and never queues: each shard publishes its counters
+ * as it runs, so a reading may be a few microseconds old. */
+vl_status vl_stats_get(vl_service *svc, int shard, vl_stats *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VELLIR_H */

@@ -1,0 +1,90 @@
+/*
+ * vellir_limits.h -- every limit of vellir, in one place, each with its reason.
+ *
+ * Owns: compile-time limits and the defaults of configurable ones.
+ * Threads: constants only; any thread.
+ *
+ * A limit is a promise in both directions: vellir refuses input past it with
+ * a clear status (VL_ETOOBIG, VL_EINVAL, VL_EBUSY, ...), and vellir's own
+ * memory stays bounded because of it. A "default" can be changed through
+ * vl_options; a "max" cannot.
+ */
+#ifndef VELLIR_LIMITS_H
+#define VELLIR_LIMITS_H
+
+/* ---- keys and values ------------------------------------------------- */
+
+/* Longest key, in bytes. Cassandra refuses partition keys of 64 KiB and
+ * more, and the entry header stores the key length in 16 bits, so keys are
+ * kept within what every upstream accepts. */
+#define VL_KEY_MAX 65535u
+
+/* Default bound on one encoded value, in bytes (vl_options.value_max).
+ * Cassandra's default commitlog segment (32 MiB) caps one mutation at half
+ * of it; 16 MiB keeps every upstream's defaults able to store any value we
+ * accept. Larger encodings fail the write's commit with VL_ETOOBIG. */
+#define VL_VALUE_MAX_DEFAULT (16u << 20)
+
+/* Hard ceiling for vl_options.value_max: 512 MiB, Redis's own string cap. */
+#define VL_VALUE_MAX (512u << 20)
+
+/* ---- shards and mailboxes -------------------------------------------- */
+
+/* Most shards a service may run. Each is a thread with its own loop; past a
+ * few per core they only add switching. */
+#define VL_SHARDS_MAX 256u
+
+/* Default number of requests a shard's mailbox holds before callers get
+ * VL_EBUSY (vl_options.mailbox). 4096 requests of 128 bytes is 512 KiB per
+ * shard, enough to absorb a burst of 64 callers x 64 in flight. */
+#define VL_MAILBOX_DEFAULT 4096u
+
+/* Bounds for vl_options.mailbox (rounded up to a power of two). */
+#define VL_MAILBOX_MIN 16u
+#define VL_MAILBOX_MAX (1u << 20)
+
+/* Keys up to this many bytes travel inside the mailbox cell; longer keys
+ * are copied to the heap once, by the caller's thread. 64 bytes covers
+ * nearly every real key while keeping a cell at two cache lines. */
+#define VL_MSG_KEY_INLINE 64u
+
+/* ---- write-back ------------------------------------------------------ */
+
+/* Default most keys in one upstream commit batch (vl_options.batch_max).
+ * Big enough that a transaction amortises its fsync; small enough that one
+ * batch's encoded snapshot stays in the low megabytes. */
+#define VL_BATCH_MAX_DEFAULT 256u
+#define VL_BATCH_MAX 65536u
+
+/* Default number of commit batches a shard keeps in flight at once
+ * (vl_options.commit_inflight). One key is never in two of them. */
+#define VL_COMMIT_INFLIGHT_DEFAULT 4u
+#define VL_COMMIT_INFLIGHT_MAX 64u
+
+/* Retry backoff defaults (vl_options.retry): the first retry after 50 ms,
+ * doubling to at most 5 s, with jitter. An IMMEDIATE writer waits through
+ * 4 attempts before it is answered VL_EPENDING. */
+#define VL_RETRY_BASE_MS_DEFAULT 50u
+#define VL_RETRY_CAP_MS_DEFAULT 5000u
+#define VL_RETRY_IMMEDIATE_ATTEMPTS_DEFAULT 4u
+
+/* Default durability for VL_DEFAULT writes: commit within one second. */
+#define VL_DEFAULT_WITHIN_MS 1000u
+
+/* Default time vl_close keeps retrying failed commits before it gives up and
+ * reports the keys it could not commit (vl_options.close_timeout_ms). */
+#define VL_CLOSE_TIMEOUT_MS_DEFAULT 30000u
+
+/* ---- the shard loop -------------------------------------------------- */
+
+/* Default time a shard polls its mailbox after it runs dry, before it
+ * sleeps (vl_options.spin_us). Waking a sleeping thread costs tens of
+ * microseconds on small VMs; bench/bench_spin measures the trade. */
+#define VL_SPIN_US_DEFAULT 50u
+#define VL_SPIN_US_MAX 10000u
+
+/* While a shard is busy with requests it still polls its sockets and timers
+ * after this many requests, so upstream I/O is not starved. */
+#define VL_POLL_EVERY_REQUESTS 256u
+
+#endif /* VELLIR_LIMITS_H */

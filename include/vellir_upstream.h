@@ -1,0 +1,146 @@
+/*
+ * vellir_upstream.h -- the interface between the cache and a database.
+ *
+ * Owns: the contract an upstream implements (vl_upstream_ops), the load and
+ * commit requests it receives, and the calls that complete them.
+ * Threads: stated per function below.
+ *
+ * ==== The contract ====
+ *
+ * A service makes one upstream instance per shard, by calling ops->open on
+ * that shard's thread. The instance is the upstream's own: its connection,
+ * its prepared statements, its buffers. The cache calls the instance only
+ * from its shard's thread, so an instance needs no locks of its own (a
+ * worker thread it starts is its own business).
+ *
+ * load and commit are asynchronous. Each returns VL_OK when it accepted the
+ * request; the upstream must then complete it exactly once, with
+ * vl_load_done or vl_batch_done, from ANY thread, at any later time (even
+ * from inside the load/commit call itself). A completion becomes a message to
+ * the shard, so it never runs cache code on the upstream's thread. When load
+ * or commit returns anything other than VL_OK, the request is not accepted
+ * and must never be completed.
+ *
+ * close runs once, on the shard thread, after every accepted request has
+ * been completed. It frees the instance.
+ *
+ * Errors. Report failures with the statuses of vellir.h. The cache retries
+ * commits whose status is vl_status_retryable() with backoff, and keeps every
+ * failed key dirty whatever the status, so a permanent error is retried too,
+ * at the capped delay, but also reported to IMMEDIATE writers at once. A
+ * load's failure goes to every waiter and nothing is cached.
+ *
+ * Expiry. Times are milliseconds since the Unix epoch, 0 meaning "none". A
+ * commit item carries the key's expiry; store it (a TTL, an expires_at
+ * column). A load of a row whose expiry has passed must answer VL_ENOTFOUND,
+ * so an expired value is never brought back.
+ */
+#ifndef VELLIR_UPSTREAM_H
+#define VELLIR_UPSTREAM_H
+
+#include "vellir.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct uv_loop_s;
+
+/* What an instance learns when it is opened. */
+typedef struct vl_upstream_env {
+    uint32_t shard;          /* this shard's index */
+    uint32_t shards;         /* number of shards */
+    struct uv_loop_s *loop;  /* the shard's libuv loop: an upstream may put its
+                                sockets and timers here. Touch it only on the
+                                shard thread (in open/load/commit/close and in
+                                the loop's own callbacks). */
+    uint32_t value_max;      /* the service's vl_options.value_max */
+    /* Logs through the service's vl_options.log. Any thread. */
+    void (*log)(void *log_ctx, vl_log_level level, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+    void *log_ctx;
+} vl_upstream_env;
+
+/* ---- loads ---------------------------------------------------------- */
+
+/* A load request. Owned by the cache; valid until vl_load_done returns. */
+typedef struct vl_load vl_load;
+
+/* The key to load (valid until vl_load_done). Any thread. */
+const void *vl_load_key(const vl_load *req, size_t *key_len);
+
+/* Completes a load, from any thread, exactly once:
+ *   VL_OK        `bytes`/`len` is the stored value (copied before the call
+ *                returns), `expires_at` its expiry or 0;
+ *   VL_ENOTFOUND the upstream has no (unexpired) row for the key;
+ *   other        the load failed with that status.
+ * `req` is invalid after the call. */
+void vl_load_done(vl_load *req, vl_status status, const void *bytes, size_t len,
+                  int64_t expires_at);
+
+/* ---- commits -------------------------------------------------------- */
+
+/* One key of a commit. All pointers are the cache's and stay valid until
+ * vl_batch_done. */
+typedef struct vl_commit_item {
+    const uint8_t *key;
+    size_t key_len;
+    const uint8_t *value; /* encoded value; NULL: delete the key (tombstone) */
+    size_t value_len;
+    int64_t expires_at;   /* ms since the Unix epoch; 0: none */
+    int64_t write_time_us;/* wall-clock time of the key's latest write, in
+                             microseconds since the epoch: a store with
+                             last-write-wins timestamps (Cassandra) uses it so
+                             that a retried older write never overwrites a
+                             newer one */
+    vl_status status;     /* VL_OK on arrival; an upstream that commits keys
+                             one by one may set a failure here per item */
+} vl_commit_item;
+
+/* A batch of keys to commit, each key at most once. An upstream should
+ * commit it as one unit where it can (a transaction), or as concurrent
+ * independent writes where it cannot. */
+typedef struct vl_batch {
+    uint32_t count;
+    vl_commit_item *items;
+} vl_batch;
+
+/* Completes a commit, from any thread, exactly once. `status` != VL_OK
+ * fails every item with it; with VL_OK, each item's own `status` tells
+ * (VL_OK unless the upstream set it). `b` is invalid after the call. */
+void vl_batch_done(vl_batch *b, vl_status status);
+
+/* ---- the upstream --------------------------------------------------- */
+
+typedef struct vl_upstream_ops {
+    const char *name; /* "memory", "sqlite", ... for messages */
+
+    /* Makes the instance of shard env->shard, on that shard's thread, while
+     * the service opens. Returns VL_OK and sets *inst, or a failure, which
+     * fails vl_open. `env` is valid for the life of the instance. */
+    vl_status (*open)(void *ctx, const vl_upstream_env *env, void **inst);
+
+    /* Starts a load. See the contract above. */
+    vl_status (*load)(void *inst, vl_load *req);
+
+    /* Starts a commit. See the contract above. */
+    vl_status (*commit)(void *inst, vl_batch *batch);
+
+    /* Frees the instance, after every accepted request has completed. */
+    void (*close)(void *inst);
+} vl_upstream_ops;
+
+/* An upstream as vl_open takes it: the ops, the factory context passed to
+ * open, and how to release that context when the service closes (NULL:
+ * nothing to release). */
+typedef struct vl_upstream {
+    const vl_upstream_ops *ops;
+    void *ctx;
+    void (*release)(void *ctx);
+} vl_upstream;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VELLIR_UPSTREAM_H */
