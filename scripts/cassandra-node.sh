@@ -57,13 +57,17 @@ Commands:
 
 Environment:
   VELLIR_CASSANDRA_DIR            run directory (data, commitlog, logs, rendered config,
-                                  pidfile); default build/cassandra-node/run
+                                  pidfile); default build/cassandra-node/run in the repo;
+                                  a relative path is taken relative to the current directory.
+                                  All nodes share storage port 7010, so only one runs at a time.
   VELLIR_CASSANDRA_PORT           CQL native port; default 9142
   VELLIR_CASSANDRA_START_TIMEOUT  seconds to wait for CQL in 'start'; default 180
 
 Files under the run directory: cassandra.pid, conf/cassandra.yaml,
 logs/system.log (Cassandra INFO log), logs/stdout.log (JVM output + WARN/ERROR).
-Requires OpenJDK 17 (Cassandra 5.0 does not run on JDK 18+; 4.x does not run on 17) and mvn.
+Requires OpenJDK 17 (java on PATH or \$JAVA_HOME/bin/java; Cassandra 5.0 supports only JDK 11
+and 17, and the JVM flags here are for 17), mvn (uses the normal ~/.m2 local repository),
+and /usr/bin/python3 with python3-cassandra (for the keyspace creation).
 EOF
 }
 
@@ -148,9 +152,7 @@ libs_installed() {
 cmd_install() {
     check_java
     command -v mvn >/dev/null || die "mvn not found (apt-get install maven)"
-    mkdir -p "$NODE_DIR"
-    # Build output only; make the directory ignore itself so no jar is committed.
-    [[ -f "$NODE_DIR/.gitignore" ]] || printf '*\n' >"$NODE_DIR/.gitignore"
+    mkdir -p "$NODE_DIR"     # build/ is in the repo's .gitignore; jars are never committed
 
     if libs_installed; then
         say "jars: already in $LIB_DIR ($(ls "$LIB_DIR"/*.jar | wc -l) jars, $(du -sh "$LIB_DIR" | cut -f1)); skipping Maven"
@@ -159,9 +161,9 @@ cmd_install() {
         local tmp="$LIB_DIR.tmp"
         rm -rf "$tmp"
         # -ntp: no per-file transfer progress; the INFO lines are the progress.
-        if ! mvn -B -ntp -f "$POM" dependency:copy-dependencies \
+        if ! mvn -B -ntp -Dstyle.color=never -f "$POM" dependency:copy-dependencies \
                 -DoutputDirectory="$tmp" -DincludeScope=runtime 2>&1 |
-                sed -u 's/^/  mvn: /'; then
+                sed -u -e 's/\x1b\[[0-9;]*m//g' -e '/^$/d' -e 's/^/  mvn: /'; then
             rm -rf "$tmp"
             die "mvn dependency:copy-dependencies failed (see output above)"
         fi
@@ -185,7 +187,7 @@ print_log_tail() {
     for f in "$RUN_DIR/logs/stdout.log" "$RUN_DIR/logs/system.log"; do
         [[ -f "$f" ]] || continue
         printf -- '----- last lines of %s -----\n' "$f" >&2
-        tail -n 25 "$f" >&2
+        tail -n 25 "$f" | cut -c1-300 >&2
     done
 }
 
@@ -225,7 +227,7 @@ cmd_start() {
     fi
     [[ "$CQL_PORT" =~ ^[0-9]+$ ]] || die "VELLIR_CASSANDRA_PORT must be a number, got '$CQL_PORT'"
     check_java
-    libs_installed && python_driver_ok || cmd_install
+    if ! libs_installed || ! python_driver_ok; then cmd_install; fi
 
     local p
     for p in "$CQL_PORT" "$STORAGE_PORT"; do
