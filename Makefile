@@ -29,6 +29,8 @@ SAN :=
 OPT := -O2
 endif
 
+# V=1 shows the full commands.
+Q := $(if $(filter 1,$(V)),,@)
 CCNAME := $(notdir $(firstword $(CC)))
 B := build/$(MODE)$(if $(filter cc gcc,$(CCNAME)),,-$(CCNAME))
 
@@ -38,7 +40,7 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS))
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wpointer-arith -Wvla -Wformat=2
 CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) -g $(WARN) $(SAN) -pthread \
-          -Iinclude -Isrc $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+          -Iinclude -Isrc -Itests/support $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS := $(SAN) -pthread
 LDLIBS := $(PKG_LIBS) -lm
 
@@ -70,39 +72,44 @@ lib: $(LIB)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	@$(if $(Q),echo "  CC $<")
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	rm -f $@
-	ar rcs $@ $^
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
 
 $(B)/libvellir-server.a: $(SRV_OBJ)
 	@mkdir -p $(dir $@)
-	rm -f $@
-	ar rcs $@ $^
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
 
 $(B)/vellir-server: $(B)/obj/src/server/main.o $(SRV_LIB) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $< $(SRV_LIB) $(LIB) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(SRV_LIB) $(LIB) $(LDLIBS)
 
 $(B)/tests/%: $(B)/obj/tests/%.o $(TEST_HELP_OBJ) $(SRV_LIB) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(TEST_HELP_OBJ) $(SRV_LIB) $(LIB) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(TEST_HELP_OBJ) $(SRV_LIB) $(LIB) $(LDLIBS)
 
 $(B)/examples/%: $(B)/obj/examples/%.o $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 $(B)/bench/%: $(B)/obj/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 examples: $(EX_BIN)
 bench: $(BENCH_BIN)
 
 # Runs every test binary; prints one line per binary and fails if any failed.
+# TSan needs the old address-space layout on kernels with high mmap
+# randomisation; setarch -R gives it that.
+RUN_PREFIX := $(if $(filter tsan,$(MODE)),$(shell command -v setarch >/dev/null && echo "setarch $$(uname -m) -R"))
+
 test: $(TEST_BIN)
-	@scripts/run-tests.sh $(TEST_BIN)
+	@$(RUN_PREFIX) scripts/run-tests.sh $(TEST_BIN)
 
 # Fuzzing. Each tests/fuzz/fuzz_NAME.c defines LLVMFuzzerTestOneInput and
 # keeps its corpus in tests/fuzz/corpus/NAME/. `make fuzz` builds libFuzzer
@@ -123,7 +130,7 @@ build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_ALL_SRC)
 
 $(B)/fuzz-replay/fuzz_%: $(B)/obj/tests/fuzz/fuzz_%.o $(B)/obj/tests/fuzz/replay.o $(SRV_LIB) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 fuzz-replay: $(FUZZ_NAMES:%=$(B)/fuzz-replay/fuzz_%)
 	@for n in $(FUZZ_NAMES); do \

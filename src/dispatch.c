@@ -1,0 +1,175 @@
+/*
+ * dispatch.c -- what a request does to its key, in each state of the key
+ * (the state machine is drawn in entry.h).
+ *
+ * Owns: creating and dropping entries, and applying reads, writes, deletes
+ * and evictions to a resident key.
+ * Threads: the owning shard's thread only.
+ *
+ *   request    not resident        LOADING        CLEAN / DIRTY / COMMITTING
+ *   read       load, wait          wait           callback with the value
+ *   cached     VL_ENOTCACHED       VL_ENOTCACHED  callback with the value
+ *   write      load, wait          wait           run fn, mark per policy
+ *   delete     tombstone, mark     wait           destroy value, mark
+ *   evict      VL_OK               wait           drop if CLEAN, else commit
+ *                                                 first, then drop
+ */
+#include <stdlib.h>
+
+#include "service.h"
+#include "util/clock.h"
+
+vl_entry *entry_create(vl_shard *sh, uint64_t hash, const void *key, size_t len) {
+    vl_entry *e = malloc(entry_alloc_size(len, sh->svc->type.size));
+    if (!e) return NULL;
+    e->lru = ++sh->lru_clock;
+    e->key_len = (uint16_t)len;
+    e->state = ST_CLEAN;
+    e->flags = 0;
+    memcpy(e->data, key, len);
+    if (table_insert(&sh->table, hash, e) != VL_OK) {
+        free(e);
+        return NULL;
+    }
+    STAT_SET(sh, keys, sh->table.count);
+    return e;
+}
+
+static void value_destroy(vl_shard *sh, vl_entry *e) {
+    const vl_type *t = &sh->svc->type;
+    if ((e->flags & F_PRESENT) && t->destroy) t->destroy(t->ctx, entry_value(e));
+    e->flags &= (uint8_t)~F_PRESENT;
+}
+
+void entry_drop(vl_shard *sh, vl_entry *e, uint64_t hash) {
+    value_destroy(sh, e);
+    expire_set(sh, e, 0);
+    table_remove(&sh->table, hash, e);
+    free(e);
+    STAT_SET(sh, keys, sh->table.count);
+}
+
+static void serve_read(vl_shard *sh, vl_entry *e, const vl_req *r) {
+    bool present = e->flags & F_PRESENT;
+    vl_view v = {entry_key(e), e->key_len, present ? entry_value(e) : NULL,
+                 expire_get(sh, e)};
+    r->fn.read(r->arg, present ? VL_OK : VL_ENOTFOUND, &v);
+}
+
+/* Runs the write function; a value it creates, clears or deletes, and an
+ * expiry it changes, take effect here; the policy goes to commit.c. */
+static void apply_write(vl_shard *sh, vl_entry *e, uint64_t hash, const vl_req *r) {
+    if (e->state == ST_CLEAN && commit_reserve(sh) != VL_OK) {
+        req_fail(r, entry_key(e), e->key_len, VL_ENOMEM);
+        return;
+    }
+    int64_t exp = expire_get(sh, e);
+    bool was = e->flags & F_PRESENT;
+    vl_mut m = {entry_key(e), e->key_len, entry_value(e), was, exp};
+    vl_policy p = r->fn.write(r->arg, &m);
+    if (m.present) e->flags |= F_PRESENT;
+    else if (was) p = vl_delete_with(p); /* cleared by the function: a delete */
+    if (p.del) {
+        value_destroy(sh, e);
+        m.expires_at = 0;
+    }
+    if (m.expires_at != exp) expire_set(sh, e, m.expires_at);
+    if (p.kind == VL_COMMIT_NOOP && !p.del) {
+        if (r->done) r->done(r->arg, VL_OK);
+        return;
+    }
+    STAT_INC(sh, writes);
+    commit_mark(sh, e, hash, p, r);
+}
+
+static void apply_delete(vl_shard *sh, vl_entry *e, uint64_t hash, const vl_req *r) {
+    if (e->state == ST_CLEAN && commit_reserve(sh) != VL_OK) {
+        req_fail(r, entry_key(e), e->key_len, VL_ENOMEM);
+        return;
+    }
+    value_destroy(sh, e);
+    expire_set(sh, e, 0);
+    STAT_INC(sh, writes);
+    commit_mark(sh, e, hash, vl_delete_with(r->policy), r);
+}
+
+static void apply_evict(vl_shard *sh, vl_entry *e, uint64_t hash, const vl_req *r) {
+    if (e->state != ST_CLEAN) {
+        commit_evict(sh, e, hash, r);
+        return;
+    }
+    entry_drop(sh, e, hash);
+    if (r->done) r->done(r->arg, VL_OK);
+}
+
+void dispatch_req(vl_shard *sh, vl_entry *e, uint64_t hash, const vl_req *r) {
+    expire_check(sh, e, hash);
+    switch ((vl_msg_op)r->op) {
+    case MSG_READ:
+    case MSG_READ_CACHED:
+        serve_read(sh, e, r);
+        break;
+    case MSG_WRITE:
+        apply_write(sh, e, hash, r);
+        break;
+    case MSG_DELETE:
+        apply_delete(sh, e, hash, r);
+        break;
+    case MSG_EVICT:
+        apply_evict(sh, e, hash, r);
+        break;
+    }
+}
+
+void req_fail(const vl_req *r, const void *key, size_t len, vl_status st) {
+    if (r->op == MSG_READ || r->op == MSG_READ_CACHED) {
+        vl_view v = {key, len, NULL, 0};
+        r->fn.read(r->arg, st, &v);
+    } else if (r->done) {
+        r->done(r->arg, st);
+    }
+}
+
+static void dispatch_absent(vl_shard *sh, uint64_t hash, const uint8_t *key, size_t len,
+                            const vl_req *r) {
+    STAT_INC(sh, misses);
+    switch ((vl_msg_op)r->op) {
+    case MSG_READ:
+    case MSG_WRITE:
+        load_start(sh, hash, key, len, r);
+        return;
+    case MSG_READ_CACHED:
+        req_fail(r, key, len, VL_ENOTCACHED);
+        return;
+    case MSG_EVICT:
+        if (r->done) r->done(r->arg, VL_OK);
+        return;
+    case MSG_DELETE: {
+        /* A delete needs no load: the key becomes a pending tombstone. (A
+         * clean absent entry would claim the upstream has nothing, so the
+         * entry exists only if marking it dirty cannot fail.) */
+        vl_entry *e = commit_reserve(sh) == VL_OK ? entry_create(sh, hash, key, len) : NULL;
+        if (!e) req_fail(r, key, len, VL_ENOMEM);
+        else apply_delete(sh, e, hash, r);
+        return;
+    }
+    }
+}
+
+void dispatch_msg(vl_shard *sh, vl_msg *m) {
+    const uint8_t *key = vl_msg_key(m);
+    vl_req r = {m->op, m->policy, {.read = m->fn.read}, m->done, m->arg};
+    if (m->op == MSG_WRITE) r.fn.write = m->fn.write;
+    vl_entry *e = table_find(&sh->table, m->hash, key, m->key_len);
+    if (!e) {
+        dispatch_absent(sh, m->hash, key, m->key_len, &r);
+    } else if (e->state == ST_LOADING) {
+        if (r.op == MSG_READ_CACHED) req_fail(&r, key, m->key_len, VL_ENOTCACHED);
+        else load_join(sh, e, &r);
+    } else {
+        e->lru = ++sh->lru_clock;
+        STAT_INC(sh, hits);
+        dispatch_req(sh, e, m->hash, &r);
+    }
+    if (m->key_heap) free(m->key.heap);
+}

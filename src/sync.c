@@ -1,0 +1,106 @@
+/*
+ * sync.c -- the blocking forms: each is its asynchronous call plus a wait.
+ *
+ * Owns: vl_*_sync and the waiter they share.
+ * Threads: caller threads only; on a shard thread they refuse with VL_EINVAL
+ * (the shard would wait for itself).
+ *
+ * The waiter is a word on the caller's stack. The callback (on a shard
+ * thread) stores the status and sets the word, then wakes the futex. The
+ * caller spins briefly first, since a resident read answers in about a
+ * microsecond, and then sleeps on the futex.
+ */
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "service.h"
+
+typedef struct vl_sync {
+    _Atomic uint32_t done;
+    vl_status st;
+    vl_read_cb read;
+    vl_write_fn write;
+    void *arg;
+} vl_sync;
+
+#define SYNC_SPINS 2000
+
+static void sync_wait(vl_sync *s) {
+    for (int i = 0; i < SYNC_SPINS; i++)
+        if (atomic_load_explicit(&s->done, memory_order_acquire)) return;
+    while (!atomic_load_explicit(&s->done, memory_order_acquire))
+        syscall(SYS_futex, &s->done, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+}
+
+static void sync_signal(vl_sync *s, vl_status st) {
+    s->st = st;
+    atomic_store_explicit(&s->done, 1, memory_order_release);
+    /* The word may already be gone (the caller saw it and returned); a wake
+     * on a stale stack address is harmless: futex waiters recheck. */
+    syscall(SYS_futex, &s->done, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+static void sync_done(void *arg, vl_status st) { sync_signal(arg, st); }
+
+static void sync_read(void *arg, vl_status st, const vl_view *v) {
+    vl_sync *s = arg;
+    if (s->read) s->read(s->arg, st, v);
+    sync_signal(s, st);
+}
+
+static vl_policy sync_write(void *arg, vl_mut *m) {
+    vl_sync *s = arg;
+    return s->write(s->arg, m);
+}
+
+static vl_status finish(vl_sync *s, vl_status submitted) {
+    if (submitted != VL_OK) return submitted;
+    sync_wait(s);
+    return s->st;
+}
+
+#define SYNC_GUARD()                              \
+    do {                                          \
+        if (vl_current_shard) return VL_EINVAL;   \
+    } while (0)
+
+vl_status vl_read_sync(vl_service *svc, const void *key, size_t key_len, vl_read_cb cb,
+                       void *arg) {
+    SYNC_GUARD();
+    vl_sync s = {0, VL_OK, cb, NULL, arg};
+    return finish(&s, vl_read(svc, key, key_len, sync_read, &s));
+}
+
+vl_status vl_read_cached_sync(vl_service *svc, const void *key, size_t key_len,
+                              vl_read_cb cb, void *arg) {
+    SYNC_GUARD();
+    vl_sync s = {0, VL_OK, cb, NULL, arg};
+    return finish(&s, vl_read_cached(svc, key, key_len, sync_read, &s));
+}
+
+vl_status vl_write_sync(vl_service *svc, const void *key, size_t key_len, vl_write_fn fn,
+                        void *arg) {
+    SYNC_GUARD();
+    if (!fn) return VL_EINVAL;
+    vl_sync s = {0, VL_OK, NULL, fn, arg};
+    return finish(&s, vl_write(svc, key, key_len, sync_write, sync_done, &s));
+}
+
+vl_status vl_delete_sync(vl_service *svc, const void *key, size_t key_len, vl_policy how) {
+    SYNC_GUARD();
+    vl_sync s = {0, VL_OK, NULL, NULL, NULL};
+    return finish(&s, vl_delete(svc, key, key_len, how, sync_done, &s));
+}
+
+vl_status vl_evict_sync(vl_service *svc, const void *key, size_t key_len) {
+    SYNC_GUARD();
+    vl_sync s = {0, VL_OK, NULL, NULL, NULL};
+    return finish(&s, vl_evict(svc, key, key_len, sync_done, &s));
+}
+
+vl_status vl_flush_sync(vl_service *svc) {
+    SYNC_GUARD();
+    vl_sync s = {0, VL_OK, NULL, NULL, NULL};
+    return finish(&s, vl_flush(svc, sync_done, &s));
+}
