@@ -65,6 +65,9 @@ EX_BIN := $(patsubst examples/%.c,$(B)/examples/%,$(EX_SRC))
 BENCH_SRC := $(sort $(wildcard bench/bench_*.c))
 BENCH_BIN := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 
+# Keep objects that pattern rules chain through (make would delete them).
+.SECONDARY:
+
 .PHONY: all lib test examples bench clean fuzz fuzz-replay print-builddir
 all: lib $(SERVER) examples bench
 

@@ -3,7 +3,7 @@
 # data under a temporary directory.
 # Usage: scripts/run-examples.sh BUILD_DIR
 set -euo pipefail
-dir=${1:?build dir}
+dir=$(cd "${1:?build dir}" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 n=0
