@@ -179,6 +179,8 @@ void shard_commit_timer_cb(uv_timer_t *t) {
     commit_pump(sh);
 }
 
+static void up_log(void *ctx, vl_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static void up_log(void *ctx, vl_log_level level, const char *fmt, ...) {
     vl_shard *sh = ctx;
     char msg[1024];
