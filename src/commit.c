@@ -105,7 +105,7 @@ static vl_dirty *dirty_new(vl_shard *sh, vl_entry *e, uint64_t hash) {
     rec->due.idx = rec->age.idx = VL_HEAP_NONE;
     rec->next_due = INT64_MAX;
     (void)ptrmap_put(&sh->recs, e, (uint64_t)(uintptr_t)rec);
-    (void)heap_push(&sh->ages, &rec->age, sh->now_ms);
+    (void)heap_push(&sh->ages, &rec->age, sh->now_us);
     commit_publish_age(sh);
     return rec;
 }
@@ -126,9 +126,12 @@ static vl_policy resolve_policy(const vl_shard *sh, vl_policy p) {
     return p;
 }
 
-static int64_t deadline_of(const vl_shard *sh, vl_policy p) {
-    if (sh->phase >= PH_FLUSHING || p.kind == VL_COMMIT_IMMEDIATE) return sh->now_ms;
-    return sh->now_ms + p.ms;
+/* A fresh clock reading, in µs: a deadline computed from a stale one would
+ * shorten the window, and a key could be committed twice inside it. */
+static int64_t deadline_of(vl_shard *sh, vl_policy p) {
+    sh->now_us = vl_mono_us();
+    if (sh->phase >= PH_FLUSHING || p.kind == VL_COMMIT_IMMEDIATE) return sh->now_us;
+    return sh->now_us + (int64_t)p.ms * 1000;
 }
 
 void commit_mark(vl_shard *sh, vl_entry *e, uint64_t hash, vl_policy p, const vl_req *r) {
@@ -146,7 +149,7 @@ void commit_mark(vl_shard *sh, vl_entry *e, uint64_t hash, vl_policy p, const vl
     } else { /* ST_COMMITTING */
         rec = dirty_of(sh, e);
         if (rec->has_new) STAT_INC(sh, writes_coalesced);
-        else rec->new_since = sh->now_ms;
+        else rec->new_since = sh->now_us;
         rec->has_new = 1;
         if (due < rec->next_due) rec->next_due = due;
     }
@@ -165,10 +168,10 @@ void commit_mark(vl_shard *sh, vl_entry *e, uint64_t hash, vl_policy p, const vl
 static void attach_now(vl_shard *sh, vl_dirty *rec, vl_waiter *w) {
     if (rec->entry->state == ST_DIRTY) {
         push_waiter(&rec->pending, w);
-        if (rec->due.key > sh->now_ms) heap_update(&sh->due, &rec->due, sh->now_ms);
+        if (rec->due.key > sh->now_us) heap_update(&sh->due, &rec->due, sh->now_us);
     } else if (rec->has_new) {
         push_waiter(&rec->pending, w);
-        rec->next_due = sh->now_ms;
+        rec->next_due = sh->now_us;
     } else {
         push_waiter(&rec->inflight, w);
     }
@@ -252,13 +255,13 @@ static void batch_start(vl_shard *sh) {
         /* Out of memory: try again at the next tick rather than spin. */
         if (job) batch_free(job);
         vl_hnode *h = heap_min(&sh->due);
-        heap_update(&sh->due, h, sh->now_ms + 1);
+        heap_update(&sh->due, h, sh->now_us + 1000);
         return;
     }
     job->sh = sh;
     job->ctl.kind = CTL_BATCH_DONE;
     vl_hnode *h;
-    while (job->pub.count < n && (h = heap_min(&sh->due)) && h->key <= sh->now_ms) {
+    while (job->pub.count < n && (h = heap_min(&sh->due)) && h->key <= sh->now_us) {
         vl_dirty *rec = VL_CONTAINER_OF(h, vl_dirty, due);
         heap_remove(&sh->due, h);
         if (!take_snapshot(sh, rec, job, &offs[job->pub.count])) key_failed(sh, rec, VL_EENCODE);
@@ -289,14 +292,16 @@ static void arm_timer(vl_shard *sh) {
         return;
     }
     uv_update_time(&sh->loop);
-    int64_t delay = at - vl_mono_ms();
-    uv_timer_start(&sh->commit_timer, shard_commit_timer_cb, delay > 0 ? (uint64_t)delay : 0, 0);
+    int64_t delay_us = at - vl_mono_us();
+    uint64_t delay_ms = delay_us > 0 ? (uint64_t)(delay_us + 999) / 1000 : 0; /* never early */
+    uv_timer_start(&sh->commit_timer, shard_commit_timer_cb, delay_ms, 0);
 }
 
 void commit_pump(vl_shard *sh) {
     vl_hnode *h;
+    sh->now_us = vl_mono_us();
     while (sh->inflight_batches < sh->svc->opts.commit_inflight &&
-           (h = heap_min(&sh->due)) && h->key <= sh->now_ms)
+           (h = heap_min(&sh->due)) && h->key <= sh->now_us)
         batch_start(sh);
     arm_timer(sh);
 }
@@ -342,11 +347,13 @@ static void key_acked(vl_shard *sh, vl_dirty *rec) {
     fire_all(done, VL_OK);
 }
 
-static int64_t backoff_ms(vl_shard *sh, uint32_t attempts) {
+/* The delay before retry number `attempts`, in µs. */
+static int64_t backoff_us(vl_shard *sh, uint32_t attempts) {
     const vl_retry_policy *rp = &sh->svc->opts.retry;
     uint64_t d = rp->base_ms;
     for (uint32_t i = 1; i < attempts && d < rp->cap_ms; i++) d *= 2;
     if (d > rp->cap_ms) d = rp->cap_ms;
+    d *= 1000;
     return (int64_t)(d / 2 + vl_rng_below(&sh->rng, d / 2 + 1));
 }
 
@@ -375,8 +382,8 @@ static void key_failed(vl_shard *sh, vl_dirty *rec, vl_status st) {
     sh->last_error = st;
     STAT_INC(sh, commits_failed);
     STAT_INC(sh, retries);
-    int64_t due = sh->now_ms + backoff_ms(sh, rec->attempts);
-    if (sh->phase >= PH_FLUSHING && due > sh->close_deadline_ms) due = sh->close_deadline_ms;
+    int64_t due = sh->now_us + backoff_us(sh, rec->attempts);
+    if (sh->phase >= PH_FLUSHING && due > sh->close_deadline_us) due = sh->close_deadline_us;
     rec->entry->state = ST_DIRTY;
     rec->has_new = 0;
     rec->next_due = INT64_MAX;
@@ -385,9 +392,9 @@ static void key_failed(vl_shard *sh, vl_dirty *rec, vl_status st) {
 }
 
 static void log_failure(vl_shard *sh, uint32_t failed, uint32_t count, vl_status st) {
-    static _Thread_local int64_t last_log_ms;
-    if (sh->now_ms - last_log_ms < 1000 && last_log_ms != 0) return;
-    last_log_ms = sh->now_ms;
+    static _Thread_local int64_t last_log_us;
+    if (sh->now_us - last_log_us < 1000000 && last_log_us != 0) return;
+    last_log_us = sh->now_us;
     vl_logf(sh->svc, VL_LOG_WARN, "shard %u: commit of %u of %u keys failed: %s (%s); retrying",
             sh->index, failed, count, vl_strerror(st), vl_status_name(st));
 }
@@ -442,8 +449,8 @@ void commit_flush(vl_shard *sh, vl_join *join) {
 void commit_flush_all(vl_shard *sh) {
     for (uint32_t i = 0; i < sh->ages.n; i++) {
         vl_dirty *rec = VL_CONTAINER_OF(sh->ages.a[i], vl_dirty, age);
-        if (rec->entry->state == ST_DIRTY) heap_update(&sh->due, &rec->due, sh->now_ms);
-        else if (rec->has_new) rec->next_due = sh->now_ms;
+        if (rec->entry->state == ST_DIRTY) heap_update(&sh->due, &rec->due, sh->now_us);
+        else if (rec->has_new) rec->next_due = sh->now_us;
     }
     commit_pump(sh);
 }

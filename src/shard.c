@@ -80,11 +80,11 @@ static void begin_shutdown(vl_shard *sh) {
 static void shutdown_step(vl_shard *sh) {
     if (sh->phase == PH_DRAINING && mailbox_finished(&sh->mb)) {
         sh->phase = PH_FLUSHING;
-        sh->close_deadline_ms = sh->now_ms + sh->svc->opts.close_timeout_ms;
+        sh->close_deadline_us = sh->now_us + (int64_t)sh->svc->opts.close_timeout_ms * 1000;
         commit_flush_all(sh);
     }
     if (sh->phase != PH_FLUSHING) return;
-    if (sh->now_ms >= sh->close_deadline_ms) commit_give_up(sh);
+    if (sh->now_us >= sh->close_deadline_us) commit_give_up(sh);
     if (sh->inflight_loads == 0 && commit_idle(sh)) sh->phase = PH_DONE;
 }
 
@@ -119,7 +119,7 @@ static uint32_t drain_ctl(vl_shard *sh) {
 
 static void poll_loop(vl_shard *sh) {
     uv_run(&sh->loop, UV_RUN_NOWAIT);
-    sh->now_ms = vl_mono_ms();
+    sh->now_us = vl_mono_us();
 }
 
 static uint32_t drain_mailbox(vl_shard *sh) {
@@ -128,7 +128,7 @@ static uint32_t drain_mailbox(vl_shard *sh) {
     while (n < max && (m = mailbox_peek(&sh->mb)) != NULL) {
         dispatch_msg(sh, m);
         mailbox_release(&sh->mb);
-        if (++n % VL_POLL_EVERY_REQUESTS == 0) sh->now_ms = vl_mono_ms();
+        if (++n % VL_POLL_EVERY_REQUESTS == 0) sh->now_us = vl_mono_us();
     }
     return n;
 }
@@ -147,7 +147,7 @@ static bool spin_for_work(vl_shard *sh) {
 static void shard_loop(vl_shard *sh) {
     int64_t last_poll = vl_mono_us();
     while (sh->phase != PH_DONE) {
-        sh->now_ms = vl_mono_ms();
+        sh->now_us = vl_mono_us();
         uint32_t n = drain_ctl(sh) + drain_mailbox(sh);
         commit_pump(sh);
         shutdown_step(sh);
@@ -175,7 +175,7 @@ static void on_wake(uv_async_t *h) { (void)h; /* the loop drains after uv_run */
 void shard_commit_timer_cb(uv_timer_t *t) {
     vl_shard *sh = t->data;
     sh->commit_timer_at = INT64_MAX;
-    sh->now_ms = vl_mono_ms();
+    sh->now_us = vl_mono_us();
     commit_pump(sh);
 }
 
@@ -198,7 +198,7 @@ static vl_status shard_setup(vl_shard *sh) {
     uv_timer_init(&sh->loop, &sh->commit_timer);
     sh->commit_timer.data = sh;
     sh->commit_timer_at = INT64_MAX;
-    sh->now_ms = vl_mono_ms();
+    sh->now_us = vl_mono_us();
     const vl_service *svc = sh->svc;
     sh->env.shard = sh->index;
     sh->env.shards = svc->nshards;

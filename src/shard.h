@@ -90,8 +90,8 @@ struct vl_load {
 typedef struct vl_dirty {
     vl_entry *entry;
     uint64_t hash;
-    vl_hnode due;          /* in sh->due while DIRTY: the commit deadline */
-    vl_hnode age;          /* in sh->ages: the oldest unacknowledged write */
+    vl_hnode due;          /* in sh->due while DIRTY: the commit deadline (µs) */
+    vl_hnode age;          /* in sh->ages: the oldest unacknowledged write (µs) */
     int64_t next_due;      /* COMMITTING with has_new: the next deadline */
     int64_t new_since;     /* COMMITTING with has_new: first write since */
     int64_t last_write_us; /* wall clock of the latest write */
@@ -144,7 +144,7 @@ typedef struct vl_shard {
     uv_loop_t loop;
     uv_async_t wake;
     uv_timer_t commit_timer;
-    int64_t commit_timer_at; /* ms when armed; INT64_MAX if not */
+    int64_t commit_timer_at; /* µs when armed; INT64_MAX if not */
 
     vl_table table;
     vl_ptrmap recs;   /* entry -> vl_load* or vl_dirty* */
@@ -159,10 +159,11 @@ typedef struct vl_shard {
     vl_upstream_env env;
     vl_rng rng;
     uint32_t lru_clock;
-    int64_t now_ms; /* monotonic, refreshed each loop turn */
+    int64_t now_us; /* monotonic µs, refreshed each loop turn and before
+                       * every deadline is computed (see commit.c) */
 
     vl_phase phase;
-    int64_t close_deadline_ms;
+    int64_t close_deadline_us;
     vl_status last_error;
     uint64_t uncommitted;
     vl_shard_stats st;
@@ -173,7 +174,6 @@ vl_status shard_start(vl_shard *sh);                 /* caller's thread */
 void shard_wake(vl_shard *sh);                       /* any thread */
 void shard_post(vl_shard *sh, vl_ctl *c);            /* any thread */
 void shard_commit_timer_cb(uv_timer_t *t);
-static inline int64_t shard_now(vl_shard *sh) { return sh->now_ms; }
 
 /* dispatch.c */
 void dispatch_msg(vl_shard *sh, vl_msg *m);
