@@ -87,4 +87,20 @@
  * after this many requests, so upstream I/O is not starved. */
 #define VL_POLL_EVERY_REQUESTS 256u
 
+/* ---- CBOR helpers (vellir_cbor.h) ------------------------------------- */
+
+/* Most arrays, maps and tags open at once, in the encoder and the decoder.
+ * vellir's own values nest at most two deep (DESIGN.md section 4: the
+ * server stores a string, an integer or a hash, that is at most a map of
+ * byte strings); 64 leaves user types plenty of room. The bound exists because
+ * depth is what an attacker controls cheaply (one byte per level): each
+ * level costs the decoder one 8-byte counter kept inside vl_cbor_dec (so a
+ * decoder is about 600 bytes on the caller's stack, and never allocates),
+ * and every consumer that recurses over a value stays within a known stack
+ * budget. The encoder refuses to go deeper than the decoder can read back. */
+#define VL_CBOR_DEPTH_MAX 64u
+
+/* Longest head (initial byte plus argument) of one CBOR item: 1 + 8 bytes. */
+#define VL_CBOR_HEAD_MAX 9u
+
 #endif /* VELLIR_LIMITS_H */
