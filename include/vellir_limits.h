@@ -103,4 +103,43 @@
 /* Longest head (initial byte plus argument) of one CBOR item: 1 + 8 bytes. */
 #define VL_CBOR_HEAD_MAX 9u
 
+/* ---- the CQL client (src/cql) ------------------------------------------ */
+
+/* Largest request frame (9-byte header + body) the CQL client sends, by
+ * default. Cassandra 4.1 and 5.0 refuse larger frames: Config.java's
+ * native_transport_max_frame_size defaults to 16 MiB (it was 256 MB in 3.x).
+ * A request past it could never succeed, so the encoder fails it at once with
+ * VL_ETOOBIG instead of sending it and losing the connection. */
+#define VL_CQL_FRAME_MAX_DEFAULT (16u << 20)
+
+/* Largest response frame the CQL client accepts, by default. A response that
+ * carries back a value which fitted in a 16 MiB request, plus its row
+ * metadata, fits in twice that; anything larger is treated as a broken stream
+ * (VL_ETOOBIG), which also bounds one connection's read buffer. */
+#define VL_CQL_RESPONSE_MAX_DEFAULT (32u << 20)
+
+/* Hard ceiling for either of the two above: the v4 spec limits a frame to
+ * 256 MB ("currently a frame is limited to 256MB in length"). */
+#define VL_CQL_FRAME_MAX (256u << 20)
+
+/* Stream ids per connection: a request's stream is a signed [short] and
+ * clients use only 0..32767 (negative ids belong to the server), so at most
+ * this many requests are in flight on one connection (v3 and later). */
+#define VL_CQL_STREAMS_MAX 32768u
+
+/* Default in-flight window per connection: the stream-id allocator hands out
+ * at most this many ids at once. 1024 keeps one connection's pending table
+ * small and pushes back (VL_EBUSY) long before the server's own queues fill. */
+#define VL_CQL_INFLIGHT_DEFAULT 1024u
+
+/* Most columns in one result or bind-variable metadata. A request can bind
+ * at most 65535 values (its count is a [short]); a result wider than that is
+ * refused as malformed, so callers may index columns with 16 bits. */
+#define VL_CQL_COLUMNS_MAX 65535u
+
+/* Deepest nesting of a type description (list<map<int, frozen<tuple<...>>>>).
+ * Type descriptions are parsed recursively; this bounds the stack a hostile
+ * frame can make the parser use. CQL types in practice nest a few levels. */
+#define VL_CQL_TYPE_DEPTH_MAX 32u
+
 #endif /* VELLIR_LIMITS_H */
