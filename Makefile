@@ -13,7 +13,7 @@
 # make is on every machine; see docs/build.md.
 
 CC ?= cc
-PKGS := libuv libcbor libxxhash sqlite3
+PKGS := libuv libcbor libxxhash sqlite3 libpq
 
 ifeq ($(ASAN),1)
 MODE := asan
@@ -54,8 +54,11 @@ SRV_OBJ := $(SRV_SRC:%.c=$(B)/obj/%.o)
 SRV_LIB := $(if $(SRV_OBJ),$(B)/libvellir-server.a)
 SERVER := $(if $(wildcard src/server/main.c),$(B)/vellir-server)
 
-TEST_SRC := $(sort $(wildcard tests/unit/test_*.c tests/scenario/test_*.c))
+TEST_SRC := $(sort $(wildcard tests/unit/test_*.c tests/scenario/test_*.c tests/sqlite/test_*.c))
 TEST_BIN := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC))
+# Suites that need a server running (scripts/pg-node.sh, scripts/cassandra-node.sh).
+PG_TEST_BIN := $(patsubst tests/%.c,$(B)/tests/%,$(sort $(wildcard tests/pg/test_*.c)))
+CASS_TEST_BIN := $(patsubst tests/%.c,$(B)/tests/%,$(sort $(wildcard tests/cassandra/test_*.c)))
 TEST_HELP_SRC := $(sort $(wildcard tests/support/*.c))
 TEST_HELP_OBJ := $(TEST_HELP_SRC:%.c=$(B)/obj/%.o)
 
@@ -68,7 +71,7 @@ BENCH_BIN := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 # Keep objects that pattern rules chain through (make would delete them).
 .SECONDARY:
 
-.PHONY: all lib test examples bench clean fuzz fuzz-replay print-builddir
+.PHONY: test-pg test-cassandra all lib test examples bench clean fuzz fuzz-replay print-builddir
 all: lib $(SERVER) examples bench
 
 lib: $(LIB)
@@ -139,6 +142,14 @@ fuzz-replay: $(FUZZ_NAMES:%=$(B)/fuzz-replay/fuzz_%)
 	@for n in $(FUZZ_NAMES); do \
 	  $(B)/fuzz-replay/fuzz_$$n tests/fuzz/corpus/$$n || exit 1; \
 	done
+
+# Need a PostgreSQL instance: scripts/pg-node.sh start (sets up VELLIR_PG_DSN).
+test-pg: $(PG_TEST_BIN)
+	@$(RUN_PREFIX) scripts/run-tests.sh $(PG_TEST_BIN)
+
+# Need a Cassandra node: scripts/cassandra-node.sh start.
+test-cassandra: $(CASS_TEST_BIN)
+	@$(RUN_PREFIX) scripts/run-tests.sh $(CASS_TEST_BIN)
 
 print-builddir:
 	@echo $(B)
