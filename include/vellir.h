@@ -287,8 +287,11 @@ vl_status vl_shutdown(vl_service *svc, void (*done)(void *arg, vl_status st), vo
 
 /* Blocking: vl_shutdown, wait, join the shard threads, release the upstream,
  * free the service. Returns VL_OK or VL_EUNCOMMITTED (details in *report if
- * not NULL). `svc` is invalid afterwards. The caller must make sure no other
- * thread calls into `svc` after vl_close has returned. */
+ * not NULL). `svc` is invalid afterwards.
+ * Other threads may keep calling into `svc` while it shuts down (they are
+ * served, or answered VL_ECLOSED), but every such call must have returned
+ * before vl_close is called: vl_close frees what they would touch. Callbacks
+ * of accepted requests all run before vl_close returns. */
 vl_status vl_close(vl_service *svc, vl_close_report *report);
 
 uint32_t vl_shard_count(const vl_service *svc);

@@ -191,7 +191,9 @@ void commit_evict(vl_shard *sh, vl_entry *e, uint64_t hash, const vl_req *r) {
 
 /* ---- batches ----------------------------------------------------------- */
 
-static bool take_snapshot(vl_shard *sh, vl_dirty *rec, vl_batch_job *job, size_t *off) {
+/* Encodes the key's value into the batch and moves the key to COMMITTING.
+ * On failure (VL_EENCODE, VL_ETOOBIG, VL_ENOMEM) the batch is unchanged. */
+static vl_status take_snapshot(vl_shard *sh, vl_dirty *rec, vl_batch_job *job, size_t *off) {
     const vl_service *svc = sh->svc;
     vl_entry *e = rec->entry;
     vl_commit_item *it = &job->pub.items[job->pub.count];
@@ -205,7 +207,7 @@ static bool take_snapshot(vl_shard *sh, vl_dirty *rec, vl_batch_job *job, size_t
             vl_logf(svc, VL_LOG_ERROR, "key '%s': cannot commit: %s",
                     vl_key_repr(entry_key(e), e->key_len, k, sizeof k), vl_strerror(st));
             job->bytes.len = start;
-            return false;
+            return st;
         }
         *off = start;
         it->value_len = job->bytes.len - start;
@@ -221,10 +223,11 @@ static bool take_snapshot(vl_shard *sh, vl_dirty *rec, vl_batch_job *job, size_t
     rec->pending = NULL;
     rec->has_new = 0;
     rec->next_due = INT64_MAX;
-    return true;
+    return VL_OK;
 }
 
 static void key_failed(vl_shard *sh, vl_dirty *rec, vl_status st);
+static void give_up_key(vl_shard *sh, vl_dirty *rec);
 
 static vl_batch_job *batch_new(uint32_t n) {
     vl_batch_job *job = calloc(1, sizeof *job);
@@ -264,7 +267,12 @@ static void batch_start(vl_shard *sh) {
     while (job->pub.count < n && (h = heap_min(&sh->due)) && h->key <= sh->now_us) {
         vl_dirty *rec = VL_CONTAINER_OF(h, vl_dirty, due);
         heap_remove(&sh->due, h);
-        if (!take_snapshot(sh, rec, job, &offs[job->pub.count])) key_failed(sh, rec, VL_EENCODE);
+        vl_status st = take_snapshot(sh, rec, job, &offs[job->pub.count]);
+        if (st != VL_OK) { /* this attempt failed for its waiters too */
+            rec->inflight = rec->pending;
+            rec->pending = NULL;
+            key_failed(sh, rec, st);
+        }
     }
     for (uint32_t i = 0; i < job->pub.count; i++)
         job->pub.items[i].value = offs[i] == SIZE_MAX ? NULL : job->bytes.data + offs[i];
@@ -277,8 +285,10 @@ static void batch_start(vl_shard *sh) {
     STAT_SET(sh, inflight_commits, sh->inflight_batches);
     vl_status st = sh->svc->upstream.ops->commit(sh->up, &job->pub);
     if (st != VL_OK) {
+        /* Refused at once: complete it on the next turn, like any answer,
+         * rather than re-entering the pump from inside it. */
         job->status = st;
-        commit_completed(sh, job);
+        shard_post(sh, &job->ctl);
     }
 }
 
@@ -383,12 +393,16 @@ static void key_failed(vl_shard *sh, vl_dirty *rec, vl_status st) {
     STAT_INC(sh, commits_failed);
     STAT_INC(sh, retries);
     int64_t due = sh->now_us + backoff_us(sh, rec->attempts);
-    if (sh->phase >= PH_FLUSHING && due > sh->close_deadline_us) due = sh->close_deadline_us;
     rec->entry->state = ST_DIRTY;
     rec->has_new = 0;
     rec->next_due = INT64_MAX;
-    (void)heap_push(&sh->due, &rec->due, due);
     settle_waiters(sh, rec, st);
+    if (sh->phase >= PH_FLUSHING && sh->now_us >= sh->close_deadline_us) {
+        give_up_key(sh, rec); /* closing, and out of time */
+        return;
+    }
+    if (sh->phase >= PH_FLUSHING && due > sh->close_deadline_us) due = sh->close_deadline_us;
+    (void)heap_push(&sh->due, &rec->due, due);
 }
 
 static void log_failure(vl_shard *sh, uint32_t failed, uint32_t count, vl_status st) {
@@ -469,7 +483,7 @@ static void give_up_key(vl_shard *sh, vl_dirty *rec) {
         vl_buf_free(&b);
     }
     sh->uncommitted++;
-    heap_remove(&sh->due, &rec->due);
+    if (heap_in(&rec->due)) heap_remove(&sh->due, &rec->due);
     vl_waiter *w = rec->pending;
     rec->pending = NULL;
     e->state = ST_CLEAN;
@@ -485,9 +499,6 @@ void commit_give_up(vl_shard *sh) {
         doomed[n++] = VL_CONTAINER_OF(sh->due.a[i], vl_dirty, due);
     for (uint32_t i = 0; i < n; i++) give_up_key(sh, doomed[i]);
     free(doomed);
-    if (n)
-        vl_logf(sh->svc, VL_LOG_ERROR, "shard %u: close deadline passed; %u keys left uncommitted",
-                sh->index, n);
     commit_publish_age(sh);
 }
 

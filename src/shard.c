@@ -38,6 +38,7 @@
  *   DONE: the upstream instance is closed, the entries freed, the service
  *     told, and the thread leaves.
  */
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,9 +61,14 @@ void shard_wake(vl_shard *sh) {
         uv_async_send(&sh->wake);
 }
 
+/* An upstream's completion may be the one that lets the shard finish; the
+ * shard waits for `posting` to drop to zero before it tears down, so the
+ * wake below never touches a shard that vl_close has freed. */
 void shard_post(vl_shard *sh, vl_ctl *c) {
+    atomic_fetch_add_explicit(&sh->posting, 1, memory_order_seq_cst);
     ctlq_push(&sh->ctl, c);
     shard_wake(sh);
+    atomic_fetch_sub_explicit(&sh->posting, 1, memory_order_release);
 }
 
 static bool has_work(vl_shard *sh) {
@@ -85,7 +91,13 @@ static void shutdown_step(vl_shard *sh) {
     }
     if (sh->phase != PH_FLUSHING) return;
     if (sh->now_us >= sh->close_deadline_us) commit_give_up(sh);
-    if (sh->inflight_loads == 0 && commit_idle(sh)) sh->phase = PH_DONE;
+    if (sh->inflight_loads == 0 && commit_idle(sh)) {
+        sh->phase = PH_DONE;
+        if (sh->uncommitted)
+            vl_logf(sh->svc, VL_LOG_ERROR,
+                    "shard %u: close deadline passed; %llu keys left uncommitted (last error: %s)",
+                    sh->index, (unsigned long long)sh->uncommitted, vl_strerror(sh->last_error));
+    }
 }
 
 /* ---- draining -------------------------------------------------------- */
@@ -251,6 +263,7 @@ static void *shard_main(void *p) {
     vl_status st = shard_setup(sh);
     report_started(sh, st);
     if (st == VL_OK) shard_loop(sh);
+    while (atomic_load_explicit(&sh->posting, memory_order_acquire)) sched_yield();
     shard_teardown(sh, st == VL_OK);
     if (st == VL_OK && sh->svc->shutdown)
         join_part_done(sh->svc->shutdown, sh->uncommitted ? VL_EUNCOMMITTED : VL_OK);

@@ -141,6 +141,7 @@ typedef struct vl_shard {
     vl_mailbox mb;
     vl_ctlq ctl;
     _Atomic uint32_t sleeping; /* any thread: wake me through `wake` */
+    _Atomic uint32_t posting;  /* shard_post calls under way (any thread) */
     uv_loop_t loop;
     uv_async_t wake;
     uv_timer_t commit_timer;
