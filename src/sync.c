@@ -5,10 +5,12 @@
  * Threads: caller threads only; on a shard thread they refuse with VL_EINVAL
  * (the shard would wait for itself).
  *
- * The waiter is a word on the caller's stack. The callback (on a shard
- * thread) stores the status and sets the word, then wakes the futex. The
- * caller spins briefly first, since a resident read answers in about a
- * microsecond, and then sleeps on the futex.
+ * The waiter is a word on the caller's stack: PENDING, then DONE once the
+ * callback (on a shard thread) has stored the status. The caller spins
+ * briefly first, since a resident read answers in about a microsecond; only
+ * then does it announce SLEEPING and sleep on the futex. The callback makes
+ * the wake-up system call only when it replaces SLEEPING, so a caller that
+ * never slept costs no system call at all.
  */
 #include <linux/futex.h>
 #include <sys/syscall.h>
@@ -24,21 +26,27 @@ typedef struct vl_sync {
     void *arg;
 } vl_sync;
 
+enum { PENDING = 0, DONE = 1, SLEEPING = 2 };
 #define SYNC_SPINS 2000
 
 static void sync_wait(vl_sync *s) {
     for (int i = 0; i < SYNC_SPINS; i++)
-        if (atomic_load_explicit(&s->done, memory_order_acquire)) return;
-    while (!atomic_load_explicit(&s->done, memory_order_acquire))
-        syscall(SYS_futex, &s->done, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+        if (atomic_load_explicit(&s->done, memory_order_acquire) == DONE) return;
+    uint32_t expect = PENDING;
+    if (!atomic_compare_exchange_strong_explicit(&s->done, &expect, SLEEPING,
+                                                 memory_order_acq_rel, memory_order_acquire))
+        return; /* it became DONE meanwhile */
+    while (atomic_load_explicit(&s->done, memory_order_acquire) != DONE)
+        syscall(SYS_futex, &s->done, FUTEX_WAIT_PRIVATE, SLEEPING, NULL, NULL, 0);
 }
 
 static void sync_signal(vl_sync *s, vl_status st) {
     s->st = st;
-    atomic_store_explicit(&s->done, 1, memory_order_release);
-    /* The word may already be gone (the caller saw it and returned); a wake
-     * on a stale stack address is harmless: futex waiters recheck. */
-    syscall(SYS_futex, &s->done, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+    uint32_t was = atomic_exchange_explicit(&s->done, DONE, memory_order_acq_rel);
+    /* If the caller was not asleep, it may already have returned and its
+     * stack frame (this word) be gone: touch nothing after the exchange.
+     * If it was asleep, it cannot return before this wake-up. */
+    if (was == SLEEPING) syscall(SYS_futex, &s->done, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
 }
 
 static void sync_done(void *arg, vl_status st) { sync_signal(arg, st); }
