@@ -142,4 +142,37 @@
  * frame can make the parser use. CQL types in practice nest a few levels. */
 #define VL_CQL_TYPE_DEPTH_MAX 32u
 
+/* ---- the RESP protocol (vellir-server) --------------------------------- */
+/* Defaults of vl_resp_limits (src/server/resp.h); the server may change them.
+ * docs/resp.md tells what each refusal looks like on the wire. */
+
+/* Largest bulk string argument, in bytes (Redis: proto-max-bulk-len, 512 MB).
+ * Equal to VL_VALUE_MAX, so the protocol never refuses a value the cache
+ * could store; a larger length is refused as soon as its header is read with
+ * "ERR Protocol error: invalid bulk length". With the defaults a bulk is in
+ * fact bounded by VL_RESP_QUERY_MAX_DEFAULT, below. */
+#define VL_RESP_BULK_MAX_DEFAULT (512u << 20)
+
+/* Most arguments in one multibulk request. Redis <= 6.2 refused more than
+ * 1024*1024 in the header (7.0 allows up to INT_MAX). A million arguments
+ * covers any real MSET/DEL/HSET; the argument vector grows only as arguments
+ * actually arrive, never from the header's promise. Past it: "ERR Protocol
+ * error: invalid multibulk length". */
+#define VL_RESP_ARGS_MAX_DEFAULT (1u << 20)
+
+/* Longest inline request line, and longest "*N" / "$N" header line, in bytes
+ * (Redis: PROTO_INLINE_MAX_SIZE, 64 KiB). Inline commands are for people at
+ * a terminal; a longer line without its terminator is refused with "too big
+ * inline request" (or "too big mbulk count string" / "too big bulk count
+ * string" for a header). */
+#define VL_RESP_INLINE_MAX_DEFAULT (64u << 10)
+
+/* Most bytes one request may span, which bounds a client's query buffer
+ * (Redis: client-query-buffer-limit, 1 GB). 64 MiB holds a request carrying
+ * four values of VL_VALUE_MAX_DEFAULT (16 MiB) with room to spare, yet keeps
+ * a few hundred slow or hostile uploaders from pinning gigabytes each on a
+ * shard: with Redis's 1 GB, ten clients are enough to exhaust a small VM.
+ * A server configured with a larger value_max raises it to match. */
+#define VL_RESP_QUERY_MAX_DEFAULT (64u << 20)
+
 #endif /* VELLIR_LIMITS_H */
