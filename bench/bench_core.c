@@ -98,7 +98,8 @@ static vl_status v_dec(void *c, const void *k, size_t kl, const uint8_t *b, size
     memcpy(v, b, 8);
     return VL_OK;
 }
-static const vl_type u64_type = {"u64", 8, v_init, NULL, v_enc, v_dec, NULL};
+static const vl_type u64_type = {.name = "u64", .size = 8, .init = v_init, .encode = v_enc,
+                                 .decode = v_dec};
 
 /* ---- baseline: striped rwlock table --------------------------------------- */
 

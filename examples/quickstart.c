@@ -34,8 +34,8 @@ static vl_status ctr_decode(void *ctx, const void *k, size_t kl, const uint8_t *
     *(int64_t *)v = (int64_t)u;
     return VL_OK;
 }
-static const vl_type counter = {"counter", sizeof(int64_t), ctr_init, NULL, ctr_encode,
-                                ctr_decode, NULL};
+static const vl_type counter = {.name = "counter", .size = sizeof(int64_t), .init = ctr_init,
+                                .encode = ctr_encode, .decode = ctr_decode};
 
 /* A write: add one, and ask for a commit within 100 ms. */
 static vl_policy incr(void *arg, vl_mut *m) {

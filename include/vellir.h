@@ -205,6 +205,19 @@ typedef struct vl_type {
                         const uint8_t *bytes, size_t len, void *value);
 
     void *ctx;
+
+    /* Optional. The value's own expiry (ms since the Unix epoch, 0: none),
+     * for types that carry it in the value. When set, it is authoritative:
+     * the cache asks it after every load and every write, and a write's
+     * m->expires_at is ignored. NULL: expiry comes from writes, vl_expire
+     * and the upstream. */
+    int64_t (*expires_at)(void *ctx, const void *value);
+
+    /* Optional. Heap bytes a value owns beyond its `size` bytes of storage
+     * (a string's buffer, say), for the max_bytes bound. NULL: values own
+     * nothing, and an entry counts as its allocation (header, key, storage).
+     * Must give the same answer for the same value. */
+    size_t (*mem_size)(void *ctx, const void *value);
 } vl_type;
 
 /* ==== Options ========================================================== */
@@ -221,6 +234,24 @@ typedef struct vl_retry_policy {
                                     default VL_RETRY_IMMEDIATE_ATTEMPTS_DEFAULT */
 } vl_retry_policy;
 
+/* Which clean entry a full shard evicts. */
+typedef enum vl_evict_policy {
+    VL_EVICT_SAMPLED_LRU = 0, /* Redis's approximation of LRU (default) */
+    VL_EVICT_S3FIFO = 1       /* S3-FIFO: better on skewed workloads */
+} vl_evict_policy;
+
+/* Redis's active expiry cycle, per shard (see src/expire.c). */
+typedef struct vl_expire_options {
+    uint32_t hz;              /* slow cycles per second; default 10 */
+    uint32_t keys_per_loop;   /* keys with an expiry sampled per loop; 20 */
+    uint32_t stale_pct;       /* loop again while more than this % of a
+                                 sample was expired; 10 */
+    uint32_t slow_cpu_pct;    /* a slow cycle's time budget, in % of its
+                                 period (1/hz); 25 */
+    uint32_t fast_us;         /* a fast cycle's budget, run before sleeping
+                                 when a slow one ran out of time; 1000 */
+} vl_expire_options;
+
 typedef struct vl_options {
     uint32_t shards;           /* 0: one per online CPU; at most VL_SHARDS_MAX */
     uint32_t mailbox;          /* requests per shard before VL_EBUSY; 0: default */
@@ -232,10 +263,17 @@ typedef struct vl_options {
     uint32_t spin_us;          /* poll before sleeping; see vl_options_init */
     uint32_t close_timeout_ms; /* vl_close keeps retrying this long; 0: default */
 
-    /* Bounds. 0 means unbounded. Reserved for the bounds feature: until it
-     * lands, vl_open refuses non-zero values with VL_EINVAL. */
+    /* Bounds, 0 meaning unbounded. Each shard keeps 1/shards of them. At a
+     * bound, a new key first evicts clean keys (evict_policy); if none can
+     * go (everything dirty or loading), the request fails VL_EFULL at once
+     * and every dirty key is committed now. max_bytes counts each entry's
+     * allocation plus the type's mem_size. */
     uint64_t max_keys;
     uint64_t max_bytes;
+    uint32_t evict_policy;  /* vl_evict_policy; default VL_EVICT_SAMPLED_LRU */
+    uint32_t evict_samples; /* sampled LRU: keys sampled per eviction; 0: default */
+    uint32_t evict_pool;    /* sampled LRU: candidate pool size; 0: default */
+    vl_expire_options expire; /* zeros: defaults */
 
     /* Where vellir reports what a status cannot say (which key was corrupt,
      * why a commit failed). Called on shard threads; must not block for
@@ -256,7 +294,8 @@ typedef struct vl_options {
  * defaults, batch_max VL_BATCH_MAX_DEFAULT, commit_inflight
  * VL_COMMIT_INFLIGHT_DEFAULT, value_max VL_VALUE_MAX_DEFAULT, spin_us
  * VL_SPIN_US_DEFAULT, close_timeout_ms VL_CLOSE_TIMEOUT_MS_DEFAULT, no bounds,
- * log to stderr. */
+ * sampled LRU with VL_EVICT_SAMPLES_DEFAULT samples and a pool of
+ * VL_EVICT_POOL_DEFAULT, the VL_EXPIRE_* defaults, log to stderr. */
 void vl_options_init(vl_options *o);
 
 /* ==== The service ====================================================== */
@@ -359,6 +398,14 @@ vl_status vl_delete(vl_service *svc, const void *key, size_t key_len,
 vl_status vl_evict(vl_service *svc, const void *key, size_t key_len,
                    vl_done_cb done, void *arg);
 
+/* Sets the expiry of `key` (ms since the Unix epoch; 0 removes it), loading
+ * the key if needed, and commits the change with the durability `how`.
+ * `done` gets VL_ENOTFOUND if the key has no value. An expiry in the past
+ * expires the key at once (a delete, committed with `how`). With a type
+ * that has its own expires_at, the type's answer wins. */
+vl_status vl_expire(vl_service *svc, const void *key, size_t key_len, int64_t expires_at,
+                    vl_policy how, vl_done_cb done, void *arg);
+
 /* Commits every key dirty at the time of the call, now. `done` runs after
  * all of those commits were acknowledged (VL_OK), or with the first failure
  * once every such key succeeded or used up its IMMEDIATE retry budget. */
@@ -378,6 +425,8 @@ vl_status vl_delete_sync(vl_service *svc, const void *key, size_t key_len,
                          vl_policy how);
 vl_status vl_evict_sync(vl_service *svc, const void *key, size_t key_len);
 vl_status vl_flush_sync(vl_service *svc);
+vl_status vl_expire_sync(vl_service *svc, const void *key, size_t key_len, int64_t expires_at,
+                         vl_policy how);
 
 /* ==== Statistics ======================================================= */
 
@@ -397,6 +446,11 @@ typedef struct vl_stats {
     uint64_t retries;          /* keys re-queued after a failed commit */
     uint64_t pending_replies;  /* IMMEDIATE writers answered VL_EPENDING */
     uint64_t busy;             /* requests refused with VL_EBUSY */
+    uint64_t full;             /* requests refused with VL_EFULL */
+    uint64_t evictions;        /* clean keys evicted at the bounds */
+    uint64_t expired_lazy;     /* keys found expired by an access */
+    uint64_t expired_active;   /* keys expired by the active cycle */
+    uint64_t bytes;            /* gauge: bytes held (see max_bytes) */
     uint64_t keys;             /* gauge: resident entries */
     uint64_t dirty_keys;       /* gauge: keys not yet acknowledged upstream */
     uint64_t oldest_dirty_ms;  /* gauge: age of the oldest dirty key */

@@ -87,6 +87,29 @@
  * after this many requests, so upstream I/O is not starved. */
 #define VL_POLL_EVERY_REQUESTS 256u
 
+/* ---- bounds: eviction and expiry ------------------------------------ */
+
+/* Sampled LRU: keys sampled per eviction, and the candidate pool kept
+ * between evictions (vl_options.evict_samples, evict_pool). Redis's
+ * defaults; bench/bench_hitratio measures them against exact LRU. */
+#define VL_EVICT_SAMPLES_DEFAULT 5u
+#define VL_EVICT_POOL_DEFAULT 16u
+#define VL_EVICT_SAMPLES_MAX 64u
+/* The pool is scanned linearly on each eviction and removal. */
+#define VL_EVICT_POOL_MAX 64u
+
+/* Redis's active expiry cycle (vl_options.expire), with Redis's defaults:
+ * 10 slow cycles a second, each sampling 20 expiring keys per loop and
+ * looping while more than 10% of a sample was expired, within 25% of its
+ * period; a 1 ms fast cycle before sleeping when a slow one ran out of time. */
+#define VL_EXPIRE_HZ_DEFAULT 10u
+#define VL_EXPIRE_KEYS_PER_LOOP_DEFAULT 20u
+#define VL_EXPIRE_STALE_PCT_DEFAULT 10u
+#define VL_EXPIRE_SLOW_CPU_PCT_DEFAULT 25u
+#define VL_EXPIRE_FAST_US_DEFAULT 1000u
+#define VL_EXPIRE_HZ_MAX 500u
+#define VL_EXPIRE_KEYS_PER_LOOP_MAX 256u
+
 /* ---- CBOR helpers (vellir_cbor.h) ------------------------------------- */
 
 /* Most arrays, maps and tags open at once, in the encoder and the decoder.

@@ -460,7 +460,7 @@ void commit_flush(vl_shard *sh, vl_join *join) {
     commit_pump(sh);
 }
 
-void commit_flush_all(vl_shard *sh) {
+void commit_all_due(vl_shard *sh) {
     for (uint32_t i = 0; i < sh->ages.n; i++) {
         vl_dirty *rec = VL_CONTAINER_OF(sh->ages.a[i], vl_dirty, age);
         if (rec->entry->state == ST_DIRTY) heap_update(&sh->due, &rec->due, sh->now_us);

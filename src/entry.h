@@ -65,11 +65,15 @@ typedef enum vl_state {
 
 enum {
     F_PRESENT = 1 << 0, /* the value storage holds a constructed value */
-    F_EXPIRES = 1 << 1  /* the entry has an expiry in the shard's expiry map */
+    F_EXPIRES = 1 << 1, /* the entry has an expiry in the shard's expiry map */
+    F_FREQ_SHIFT = 2,   /* S3-FIFO: 2-bit access counter in bits 2-3 */
+    F_FREQ = 3 << 2,
+    F_MAIN = 1 << 4     /* S3-FIFO: in the main queue (else the small one) */
 };
 
 typedef struct vl_entry {
-    uint32_t lru;     /* the shard's access clock at the last access */
+    uint32_t lru;     /* sampled LRU: the shard's access clock at the last
+                         access; S3-FIFO: the entry's slot in its queue */
     uint16_t key_len;
     uint8_t state;    /* vl_state */
     uint8_t flags;    /* F_* */

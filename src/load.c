@@ -59,12 +59,16 @@ static void waiter_add(vl_load *ld, const vl_req *r, vl_shard *sh) {
 
 void load_start(vl_shard *sh, uint64_t hash, const uint8_t *key, size_t len,
                 const vl_req *r) {
+    vl_status st = VL_ENOMEM;
     vl_load *ld = calloc(1, sizeof *ld);
-    vl_entry *e = ld ? entry_create(sh, hash, key, len) : NULL;
-    if (!e || ptrmap_put(&sh->recs, e, (uint64_t)(uintptr_t)ld) != VL_OK) {
-        if (e) entry_drop(sh, e, hash);
+    vl_entry *e = ld ? entry_create(sh, hash, key, len, &st) : NULL;
+    if (e && (st = ptrmap_put(&sh->recs, e, (uint64_t)(uintptr_t)ld)) != VL_OK) {
+        entry_drop(sh, e, hash);
+        e = NULL;
+    }
+    if (!e) {
         free(ld);
-        req_fail(r, key, len, VL_ENOMEM);
+        req_fail(r, key, len, st);
         return;
     }
     e->state = ST_LOADING;
@@ -77,7 +81,7 @@ void load_start(vl_shard *sh, uint64_t hash, const uint8_t *key, size_t len,
     STAT_INC(sh, loads_started);
     sh->inflight_loads++;
     STAT_SET(sh, inflight_loads, sh->inflight_loads);
-    vl_status st = sh->svc->upstream.ops->load(sh->up, ld);
+    st = sh->svc->upstream.ops->load(sh->up, ld);
     if (st != VL_OK) {
         ld->status = st;
         load_completed(sh, ld);
@@ -119,19 +123,22 @@ static vl_status resolve(vl_shard *sh, vl_load *ld) {
     if (st == VL_OK && ld->expires_at != 0 && ld->expires_at <= vl_wall_ms())
         st = VL_ENOTFOUND; /* an upstream that did not filter: never resurrect */
     vl_entry *e = ld->entry;
+    const vl_type *t = &sh->svc->type;
     if (st == VL_OK) {
         st = decode_value(sh, ld);
         if (st != VL_OK) return st;
         e->flags |= F_PRESENT;
-        if (ld->expires_at) expire_set(sh, e, ld->expires_at);
-        return VL_OK;
+        int64_t at = t->expires_at ? t->expires_at(t->ctx, entry_value(e)) : ld->expires_at;
+        if (at) expire_set(sh, e, at);
+    } else if (st == VL_ENOTFOUND) {
+        st = t->init ? t->init(t->ctx, entry_key(e), e->key_len, entry_value(e)) : VL_ENOTFOUND;
+        if (st == VL_OK) e->flags |= F_PRESENT;
+        else if (st != VL_ENOTFOUND) return st;
+    } else {
+        return st;
     }
-    if (st != VL_ENOTFOUND) return st;
-    const vl_type *t = &sh->svc->type;
-    if (!t->init) return VL_OK;
-    st = t->init(t->ctx, entry_key(e), e->key_len, entry_value(e));
-    if (st == VL_OK) e->flags |= F_PRESENT;
-    return st == VL_ENOTFOUND ? VL_OK : st;
+    bytes_adjust(sh, (int64_t)value_bytes(sh, e));
+    return VL_OK;
 }
 
 static void fail_waiters(vl_waiter *w, const void *key, size_t len, vl_status st) {

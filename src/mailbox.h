@@ -35,7 +35,8 @@ typedef enum vl_msg_op {
     MSG_READ_CACHED,
     MSG_WRITE,
     MSG_DELETE,
-    MSG_EVICT
+    MSG_EVICT,
+    MSG_EXPIRE
 } vl_msg_op;
 
 /* One request, as it sits in a mailbox cell. */
@@ -43,11 +44,12 @@ typedef struct vl_msg {
     uint8_t op;          /* vl_msg_op */
     uint8_t key_heap;    /* 1: key.heap is a malloc'd copy the shard frees */
     uint16_t key_len;
-    vl_policy policy;    /* MSG_DELETE */
+    vl_policy policy;    /* MSG_DELETE, MSG_EXPIRE */
     uint64_t hash;       /* vl_hash_key(key) */
     union {
         vl_read_cb read;
         vl_write_fn write;
+        int64_t expires_at; /* MSG_EXPIRE */
     } fn;
     vl_done_cb done;
     void *arg;

@@ -26,6 +26,13 @@ void vl_options_init(vl_options *o) {
     o->value_max = VL_VALUE_MAX_DEFAULT;
     o->spin_us = VL_SPIN_US_DEFAULT;
     o->close_timeout_ms = VL_CLOSE_TIMEOUT_MS_DEFAULT;
+    o->evict_samples = VL_EVICT_SAMPLES_DEFAULT;
+    o->evict_pool = VL_EVICT_POOL_DEFAULT;
+    o->expire.hz = VL_EXPIRE_HZ_DEFAULT;
+    o->expire.keys_per_loop = VL_EXPIRE_KEYS_PER_LOOP_DEFAULT;
+    o->expire.stale_pct = VL_EXPIRE_STALE_PCT_DEFAULT;
+    o->expire.slow_cpu_pct = VL_EXPIRE_SLOW_CPU_PCT_DEFAULT;
+    o->expire.fast_us = VL_EXPIRE_FAST_US_DEFAULT;
 }
 
 #define DEFAULT_IF_ZERO(f, v) \
@@ -49,6 +56,13 @@ static vl_status check_options(vl_options *o) {
     DEFAULT_IF_ZERO(o->commit_inflight, VL_COMMIT_INFLIGHT_DEFAULT);
     DEFAULT_IF_ZERO(o->value_max, VL_VALUE_MAX_DEFAULT);
     DEFAULT_IF_ZERO(o->close_timeout_ms, VL_CLOSE_TIMEOUT_MS_DEFAULT);
+    DEFAULT_IF_ZERO(o->evict_samples, VL_EVICT_SAMPLES_DEFAULT);
+    DEFAULT_IF_ZERO(o->evict_pool, VL_EVICT_POOL_DEFAULT);
+    DEFAULT_IF_ZERO(o->expire.hz, VL_EXPIRE_HZ_DEFAULT);
+    DEFAULT_IF_ZERO(o->expire.keys_per_loop, VL_EXPIRE_KEYS_PER_LOOP_DEFAULT);
+    DEFAULT_IF_ZERO(o->expire.stale_pct, VL_EXPIRE_STALE_PCT_DEFAULT);
+    DEFAULT_IF_ZERO(o->expire.slow_cpu_pct, VL_EXPIRE_SLOW_CPU_PCT_DEFAULT);
+    DEFAULT_IF_ZERO(o->expire.fast_us, VL_EXPIRE_FAST_US_DEFAULT);
     if (o->default_policy.kind == VL_COMMIT_NOOP && o->default_policy.ms == 0)
         o->default_policy = vl_within(VL_DEFAULT_WITHIN_MS);
     const char *bad = NULL;
@@ -65,7 +79,14 @@ static vl_status check_options(vl_options *o) {
         bad = "commit_inflight exceeds VL_COMMIT_INFLIGHT_MAX";
     else if (o->value_max > VL_VALUE_MAX) bad = "value_max exceeds VL_VALUE_MAX";
     else if (o->spin_us > VL_SPIN_US_MAX) bad = "spin_us exceeds VL_SPIN_US_MAX";
-    else if (o->max_keys || o->max_bytes) bad = "max_keys/max_bytes are not supported yet";
+    else if (o->evict_policy > VL_EVICT_S3FIFO) bad = "evict_policy is not a vl_evict_policy";
+    else if (o->evict_samples > VL_EVICT_SAMPLES_MAX) bad = "evict_samples exceeds VL_EVICT_SAMPLES_MAX";
+    else if (o->evict_pool > VL_EVICT_POOL_MAX) bad = "evict_pool exceeds VL_EVICT_POOL_MAX";
+    else if (o->expire.hz > VL_EXPIRE_HZ_MAX) bad = "expire.hz exceeds VL_EXPIRE_HZ_MAX";
+    else if (o->expire.keys_per_loop > VL_EXPIRE_KEYS_PER_LOOP_MAX)
+        bad = "expire.keys_per_loop exceeds VL_EXPIRE_KEYS_PER_LOOP_MAX";
+    else if (o->expire.stale_pct > 100 || o->expire.slow_cpu_pct > 100)
+        bad = "expire.stale_pct and expire.slow_cpu_pct are percentages (0-100)";
     if (!bad) return VL_OK;
     vl_service tmp = {.opts = *o};
     vl_logf(&tmp, VL_LOG_ERROR, "vl_open: invalid options: %s", bad);
@@ -80,17 +101,24 @@ static vl_status check_type(const vl_type *t, const vl_upstream *up) {
     return VL_OK;
 }
 
+/* A shard's share of a bound: rounded up, so the shards together hold at
+ * least the bound (keys spread by hash, not evenly). */
+static uint64_t share(uint64_t bound, uint32_t n) { return bound ? (bound + n - 1) / n : 0; }
+
 static vl_status shard_init(vl_service *svc, vl_shard *sh, uint32_t i) {
     sh->svc = svc;
     sh->index = i;
     sh->rng.s = (uint64_t)vl_mono_us() * 0x9e3779b97f4a7c15ull + i;
+    sh->max_keys = share(svc->opts.max_keys, svc->nshards);
+    sh->max_bytes = share(svc->opts.max_bytes, svc->nshards);
     ctlq_init(&sh->ctl);
     heap_init(&sh->due);
     heap_init(&sh->ages);
     if (mailbox_init(&sh->mb, svc->opts.mailbox) != VL_OK) return VL_ENOMEM;
-    if (table_init(&sh->table, 0) != VL_OK) return VL_ENOMEM;
+    if (table_init(&sh->table, sh->max_keys) != VL_OK) return VL_ENOMEM;
     if (ptrmap_init(&sh->recs) != VL_OK) return VL_ENOMEM;
-    return ptrmap_init(&sh->expiry);
+    if (ptrmap_init(&sh->expiry) != VL_OK) return VL_ENOMEM;
+    return evict_init(&sh->ev, &svc->opts, &sh->table, &sh->rng, &sh->lru_clock, sh->max_keys);
 }
 
 static void shard_fini(vl_shard *sh) {
@@ -106,6 +134,7 @@ static void shard_fini(vl_shard *sh) {
     ptrmap_free(&sh->expiry);
     heap_free(&sh->due);
     heap_free(&sh->ages);
+    evict_free(&sh->ev);
     free(sh->spare);
 }
 
@@ -282,6 +311,7 @@ static vl_status submit(vl_service *svc, const vl_req *r, const void *key, size_
     m->hash = h;
     m->fn.read = r->fn.read;
     if (r->op == MSG_WRITE) m->fn.write = r->fn.write;
+    if (r->op == MSG_EXPIRE) m->fn.expires_at = r->fn.expires_at;
     m->done = r->done;
     m->arg = r->arg;
     if (heap) m->key.heap = heap;
@@ -321,6 +351,13 @@ vl_status vl_delete(vl_service *svc, const void *key, size_t key_len, vl_policy 
 vl_status vl_evict(vl_service *svc, const void *key, size_t key_len, vl_done_cb done,
                    void *arg) {
     vl_req r = {MSG_EVICT, vl_noop(), {.read = NULL}, done, arg};
+    return submit(svc, &r, key, key_len);
+}
+
+vl_status vl_expire(vl_service *svc, const void *key, size_t key_len, int64_t expires_at,
+                    vl_policy how, vl_done_cb done, void *arg) {
+    if (how.kind > VL_COMMIT_DEFAULT || how.del || expires_at < 0) return VL_EINVAL;
+    vl_req r = {MSG_EXPIRE, how, {.expires_at = expires_at}, done, arg};
     return submit(svc, &r, key, key_len);
 }
 

@@ -87,7 +87,7 @@ static void shutdown_step(vl_shard *sh) {
     if (sh->phase == PH_DRAINING && mailbox_finished(&sh->mb)) {
         sh->phase = PH_FLUSHING;
         sh->close_deadline_us = sh->now_us + (int64_t)sh->svc->opts.close_timeout_ms * 1000;
-        commit_flush_all(sh);
+        commit_all_due(sh);
     }
     if (sh->phase != PH_FLUSHING) return;
     if (sh->now_us >= sh->close_deadline_us) commit_give_up(sh);
@@ -173,6 +173,11 @@ static void shard_loop(vl_shard *sh) {
         }
         poll_loop(sh);
         if (has_work(sh) || spin_for_work(sh)) continue;
+        if (sh->expire_fast && sh->now_us >= sh->expire_fast_at_us) {
+            expire_cycle(sh, true); /* the slow cycle ran out of time */
+            sh->expire_fast_at_us = vl_mono_us() + 2 * (int64_t)sh->svc->opts.expire.fast_us;
+            continue;
+        }
         atomic_store_explicit(&sh->sleeping, 1, memory_order_seq_cst);
         if (!has_work(sh)) uv_run(&sh->loop, UV_RUN_ONCE);
         atomic_store_explicit(&sh->sleeping, 0, memory_order_relaxed);
@@ -210,6 +215,10 @@ static vl_status shard_setup(vl_shard *sh) {
     uv_timer_init(&sh->loop, &sh->commit_timer);
     sh->commit_timer.data = sh;
     sh->commit_timer_at = INT64_MAX;
+    uv_timer_init(&sh->loop, &sh->expire_timer);
+    sh->expire_timer.data = sh;
+    uint64_t period = 1000 / sh->svc->opts.expire.hz;
+    uv_timer_start(&sh->expire_timer, expire_timer_cb, period, period);
     sh->now_us = vl_mono_us();
     const vl_service *svc = sh->svc;
     sh->env.shard = sh->index;

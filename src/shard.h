@@ -23,6 +23,7 @@
 
 #include "ctlq.h"
 #include "entry.h"
+#include "evict.h"
 #include "heap.h"
 #include "mailbox.h"
 #include "ptrmap.h"
@@ -42,6 +43,7 @@ typedef struct vl_req {
     union {
         vl_read_cb read;
         vl_write_fn write;
+        int64_t expires_at; /* MSG_EXPIRE */
     } fn;
     vl_done_cb done;
     void *arg;
@@ -116,8 +118,8 @@ typedef struct vl_batch_job {
 typedef struct vl_shard_stats {
     _Atomic uint64_t hits, misses, loads_started, loads_coalesced, loads_failed,
         corrupt, writes, writes_coalesced, commits, commit_keys, commits_failed,
-        retries, pending_replies, busy, keys, dirty_keys, oldest_dirty_since,
-        inflight_loads, inflight_commits;
+        retries, pending_replies, busy, full, evictions, expired_lazy, expired_active,
+        bytes, keys, dirty_keys, oldest_dirty_since, inflight_loads, inflight_commits;
 } vl_shard_stats;
 
 #define STAT_ADD(sh, f, n)                                                    \
@@ -148,6 +150,13 @@ typedef struct vl_shard {
     int64_t commit_timer_at; /* µs when armed; INT64_MAX if not */
 
     vl_table table;
+    vl_evictor ev;
+    uint64_t max_keys;  /* this shard's share of the bounds; 0: none */
+    uint64_t max_bytes;
+    uint64_t bytes;     /* entries' allocations + the type's mem_size */
+    uv_timer_t expire_timer;
+    bool expire_fast;   /* the last slow cycle ran out of time */
+    int64_t expire_fast_at_us; /* when a fast cycle may run again */
     vl_ptrmap recs;   /* entry -> vl_load* or vl_dirty* */
     vl_ptrmap expiry; /* entry -> expires_at (ms, wall clock) */
     vl_heap due;      /* vl_dirty.due in DIRTY keys */
@@ -182,7 +191,9 @@ void dispatch_req(vl_shard *sh, vl_entry *e, uint64_t hash, const vl_req *r);
 /* Fails a request with `st`: a read's callback gets an empty view. */
 void req_fail(const vl_req *r, const void *key, size_t len, vl_status st);
 void entry_drop(vl_shard *sh, vl_entry *e, uint64_t hash);
-vl_entry *entry_create(vl_shard *sh, uint64_t hash, const void *key, size_t len);
+/* A new CLEAN entry without a value, after making room (VL_EFULL if none
+ * can be made, VL_ENOMEM). */
+vl_entry *entry_create(vl_shard *sh, uint64_t hash, const void *key, size_t len, vl_status *st);
 
 /* load.c */
 void load_start(vl_shard *sh, uint64_t hash, const uint8_t *key, size_t len,
@@ -198,7 +209,7 @@ void commit_evict(vl_shard *sh, vl_entry *e, uint64_t hash, const vl_req *r);
 void commit_pump(vl_shard *sh);
 void commit_completed(vl_shard *sh, vl_batch_job *job);
 void commit_flush(vl_shard *sh, vl_join *join);
-void commit_flush_all(vl_shard *sh);    /* shutdown: everything due now */
+void commit_all_due(vl_shard *sh);      /* every dirty key due now */
 void commit_give_up(vl_shard *sh);      /* shutdown deadline passed */
 bool commit_idle(const vl_shard *sh);   /* nothing dirty, nothing in flight */
 void commit_publish_age(vl_shard *sh);
@@ -208,6 +219,12 @@ vl_dirty *dirty_of(vl_shard *sh, vl_entry *e);
 int64_t expire_get(vl_shard *sh, vl_entry *e);
 void expire_set(vl_shard *sh, vl_entry *e, int64_t at);
 bool expire_check(vl_shard *sh, vl_entry *e, uint64_t hash);
+void expire_cycle(vl_shard *sh, bool fast);
+void expire_timer_cb(uv_timer_t *t);
+
+/* dispatch.c: what a value costs against max_bytes */
+size_t value_bytes(const vl_shard *sh, vl_entry *e);
+void bytes_adjust(vl_shard *sh, int64_t delta);
 
 /* Fires a waiter's completion: done(arg, st), or its join's part. */
 void waiter_fire(vl_waiter *w, vl_status st);

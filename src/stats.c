@@ -26,6 +26,11 @@ static void read_shard(vl_shard *sh, vl_stats *o) {
     o->retries = LD(retries);
     o->pending_replies = LD(pending_replies);
     o->busy = LD(busy);
+    o->full = LD(full);
+    o->evictions = LD(evictions);
+    o->expired_lazy = LD(expired_lazy);
+    o->expired_active = LD(expired_active);
+    o->bytes = LD(bytes);
     o->keys = LD(keys);
     o->dirty_keys = LD(dirty_keys);
     uint64_t since = LD(oldest_dirty_since);

@@ -112,3 +112,10 @@ vl_status vl_flush_sync(vl_service *svc) {
     vl_sync s = {0, VL_OK, NULL, NULL, NULL};
     return finish(&s, vl_flush(svc, sync_done, &s));
 }
+
+vl_status vl_expire_sync(vl_service *svc, const void *key, size_t key_len, int64_t expires_at,
+                         vl_policy how) {
+    SYNC_GUARD();
+    vl_sync s = {0, VL_OK, NULL, NULL, NULL};
+    return finish(&s, vl_expire(svc, key, key_len, expires_at, how, sync_done, &s));
+}

@@ -40,9 +40,10 @@ static vl_status c_decode(void *ctx, const void *key, size_t klen, const uint8_t
     return VL_OK;
 }
 
-const vl_type counter_type = {"counter", sizeof(int64_t), c_init, NULL, c_encode, c_decode, NULL};
-const vl_type counter_type_absent = {"counter", sizeof(int64_t), NULL, NULL, c_encode, c_decode,
-                                     NULL};
+const vl_type counter_type = {.name = "counter", .size = sizeof(int64_t), .init = c_init,
+                              .encode = c_encode, .decode = c_decode};
+const vl_type counter_type_absent = {.name = "counter", .size = sizeof(int64_t),
+                                     .encode = c_encode, .decode = c_decode};
 
 vl_policy counter_incr(void *arg, vl_mut *m) {
     incr_arg *a = arg;
