@@ -428,6 +428,36 @@ vl_status vl_flush_sync(vl_service *svc);
 vl_status vl_expire_sync(vl_service *svc, const void *key, size_t key_len, int64_t expires_at,
                          vl_policy how);
 
+/* ==== Running your own code on the shards ============================= */
+/* For programs that put their own I/O on the shard threads, as
+ * vellir-server puts its client connections there: each shard's libuv loop
+ * can carry the program's sockets and timers, and a task can be sent to any
+ * shard's thread. */
+
+struct uv_loop_s;
+
+/* The libuv loop of `shard`. Use it only on that shard's thread: inside a
+ * vl_post task, a callback, or the loop's own callbacks. Close your handles
+ * (in a task on each shard) before vl_shutdown/vl_close; handles still open
+ * when a shard ends are closed without their close callbacks. */
+struct uv_loop_s *vl_shard_loop(vl_service *svc, uint32_t shard);
+
+/* The index of the shard whose thread is calling, or -1 on other threads. */
+int vl_shard_self(const vl_service *svc);
+
+/* A unit of work for vl_post, embedded in the caller's own structure. */
+typedef struct vl_task {
+    void (*fn)(struct vl_task *task); /* runs on the shard thread */
+    void *reserved_[2];               /* vellir's; do not touch */
+} vl_task;
+
+/* Runs task->fn(task) on `shard`'s thread, soon, in the order posted from
+ * one thread. The task is the caller's until fn runs, and fn may free it.
+ * Never refused for lack of room (it bypasses the mailbox; bounding the
+ * number of tasks is the caller's business). VL_OK, or VL_ECLOSED once that
+ * shard has finished (then fn never runs), or VL_EINVAL. Any thread. */
+vl_status vl_post(vl_service *svc, uint32_t shard, vl_task *task);
+
 /* ==== Statistics ======================================================= */
 
 /* Counters since the service started, except the gauges (marked). */

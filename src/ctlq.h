@@ -24,7 +24,8 @@ typedef enum vl_ctl_kind {
     CTL_LOAD_DONE = 1,
     CTL_BATCH_DONE,
     CTL_FLUSH,
-    CTL_SHUTDOWN
+    CTL_SHUTDOWN,
+    CTL_TASK /* a vl_task: its reserved_ words are this vl_ctl */
 } vl_ctl_kind;
 
 /* Embedded in each message. */

@@ -60,7 +60,7 @@ static vl_status make_room(vl_shard *sh, size_t adding) {
 vl_entry *entry_create(vl_shard *sh, uint64_t hash, const void *key, size_t len, vl_status *st) {
     size_t size = entry_alloc_size(len, sh->svc->type.size);
     if ((*st = make_room(sh, size)) != VL_OK) return NULL;
-    vl_entry *e = malloc(size);
+    vl_entry *e = slab_alloc(&sh->slab, size);
     *st = VL_ENOMEM;
     if (!e) return NULL;
     e->key_len = (uint16_t)len;
@@ -68,12 +68,12 @@ vl_entry *entry_create(vl_shard *sh, uint64_t hash, const void *key, size_t len,
     e->flags = 0;
     memcpy(e->data, key, len);
     if (table_insert(&sh->table, hash, e) != VL_OK) {
-        free(e);
+        slab_free(&sh->slab, e, size);
         return NULL;
     }
     if (evict_on_insert(&sh->ev, e, hash) != VL_OK) {
         table_remove(&sh->table, hash, e);
-        free(e);
+        slab_free(&sh->slab, e, size);
         return NULL;
     }
     *st = VL_OK;
@@ -94,8 +94,9 @@ void entry_drop(vl_shard *sh, vl_entry *e, uint64_t hash) {
     expire_set(sh, e, 0);
     evict_on_remove(&sh->ev, e);
     table_remove(&sh->table, hash, e);
-    bytes_adjust(sh, -(int64_t)entry_alloc_size(e->key_len, sh->svc->type.size));
-    free(e);
+    size_t size = entry_alloc_size(e->key_len, sh->svc->type.size);
+    bytes_adjust(sh, -(int64_t)size);
+    slab_free(&sh->slab, e, size);
     STAT_SET(sh, keys, sh->table.count);
 }
 

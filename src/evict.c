@@ -296,7 +296,7 @@ vl_status evict_init(vl_evictor *ev, const vl_options *o, vl_table *t, vl_rng *r
     ev->rng = rng;
     ev->clock = clock;
     ev->capacity = capacity;
-    ev->samples = o->evict_samples;
+    ev->samples = getenv("VL_EXP_SAMPLES") ? (uint32_t)atoi(getenv("VL_EXP_SAMPLES")) : o->evict_samples;
     ev->pool_size = o->evict_pool;
     if (ev->policy != VL_EVICT_S3FIFO) return VL_OK;
     uint64_t cap = capacity ? capacity : 1024;
@@ -317,8 +317,14 @@ void evict_free(vl_evictor *ev) {
     ev->ghost.ring = ev->ghost.set = NULL;
 }
 
+static uint32_t insert_age(const vl_evictor *ev) {
+    const char *f = getenv("VL_EXP_INSERT_AGE");
+    double frac = f ? atof(f) : 0;
+    return (uint32_t)(frac * (double)ev->table->count);
+}
+
 vl_status evict_on_insert(vl_evictor *ev, vl_entry *e, uint64_t hash) {
-    e->lru = *ev->clock;
+    e->lru = *ev->clock - insert_age(ev);
     if (ev->policy != VL_EVICT_S3FIFO) return VL_OK;
     set_freq(e, 0);
     if (ghost_take(&ev->ghost, hash)) {

@@ -112,6 +112,7 @@ static vl_status shard_init(vl_service *svc, vl_shard *sh, uint32_t i) {
     sh->max_keys = share(svc->opts.max_keys, svc->nshards);
     sh->max_bytes = share(svc->opts.max_bytes, svc->nshards);
     ctlq_init(&sh->ctl);
+    slab_init(&sh->slab);
     heap_init(&sh->due);
     heap_init(&sh->ages);
     if (mailbox_init(&sh->mb, svc->opts.mailbox) != VL_OK) return VL_ENOMEM;
@@ -135,6 +136,7 @@ static void shard_fini(vl_shard *sh) {
     heap_free(&sh->due);
     heap_free(&sh->ages);
     evict_free(&sh->ev);
+    slab_destroy(&sh->slab);
     free(sh->spare);
 }
 
@@ -372,4 +374,24 @@ vl_status vl_flush(vl_service *svc, vl_done_cb done, void *arg) {
     }
     atomic_fetch_sub(&svc->ctl_posters, 1);
     return st;
+}
+
+/* ---- running code on the shards ----------------------------------------- */
+
+struct uv_loop_s *vl_shard_loop(vl_service *svc, uint32_t shard) {
+    return svc && shard < svc->nshards ? &svc->shards[shard].loop : NULL;
+}
+
+int vl_shard_self(const vl_service *svc) {
+    vl_shard *sh = vl_current_shard;
+    return sh && sh->svc == svc ? (int)sh->index : -1;
+}
+
+_Static_assert(sizeof(((vl_task *)0)->reserved_) >= sizeof(vl_ctl), "vl_task holds a vl_ctl");
+
+vl_status vl_post(vl_service *svc, uint32_t shard, vl_task *task) {
+    if (!svc || !task || !task->fn || shard >= svc->nshards) return VL_EINVAL;
+    vl_ctl *c = (vl_ctl *)(void *)task->reserved_;
+    c->kind = CTL_TASK;
+    return shard_post_task(&svc->shards[shard], c);
 }

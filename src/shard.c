@@ -71,6 +71,23 @@ void shard_post(vl_shard *sh, vl_ctl *c) {
     atomic_fetch_sub_explicit(&sh->posting, 1, memory_order_release);
 }
 
+/* A task may arrive at any time, even after the shard finished. The poster
+ * announces itself (posting) and then looks at `finished`; the shard sets
+ * `finished` and then waits for `posting` to drain, and runs what was
+ * posted meanwhile. Sequentially consistent on both sides: a task is either
+ * refused or run, never stranded. */
+vl_status shard_post_task(vl_shard *sh, vl_ctl *c) {
+    atomic_fetch_add_explicit(&sh->posting, 1, memory_order_seq_cst);
+    if (atomic_load_explicit(&sh->finished, memory_order_seq_cst)) {
+        atomic_fetch_sub_explicit(&sh->posting, 1, memory_order_release);
+        return VL_ECLOSED;
+    }
+    ctlq_push(&sh->ctl, c);
+    shard_wake(sh);
+    atomic_fetch_sub_explicit(&sh->posting, 1, memory_order_release);
+    return VL_OK;
+}
+
 static bool has_work(vl_shard *sh) {
     return ctlq_pending(&sh->ctl) || mailbox_peek(&sh->mb) != NULL;
 }
@@ -123,6 +140,11 @@ static uint32_t drain_ctl(vl_shard *sh) {
             free(VL_CONTAINER_OF(c, vl_cmd, ctl));
             begin_shutdown(sh);
             break;
+        case CTL_TASK: {
+            vl_task *t = (vl_task *)((char *)c - offsetof(vl_task, reserved_));
+            t->fn(t);
+            break;
+        }
         }
         c = next;
     }
@@ -245,7 +267,7 @@ static void free_entries(vl_shard *sh) {
         vl_entry *e = table_slot(&sh->table, i);
         if (!e) continue;
         if ((e->flags & F_PRESENT) && t->destroy) t->destroy(t->ctx, entry_value(e));
-        free(e);
+        slab_free(&sh->slab, e, entry_alloc_size(e->key_len, t->size));
     }
 }
 
@@ -272,7 +294,9 @@ static void *shard_main(void *p) {
     vl_status st = shard_setup(sh);
     report_started(sh, st);
     if (st == VL_OK) shard_loop(sh);
-    while (atomic_load_explicit(&sh->posting, memory_order_acquire)) sched_yield();
+    atomic_store_explicit(&sh->finished, 1, memory_order_seq_cst);
+    while (atomic_load_explicit(&sh->posting, memory_order_seq_cst)) sched_yield();
+    if (st == VL_OK) drain_ctl(sh); /* tasks posted before `finished` was seen */
     shard_teardown(sh, st == VL_OK);
     if (st == VL_OK && sh->svc->shutdown)
         join_part_done(sh->svc->shutdown, sh->uncommitted ? VL_EUNCOMMITTED : VL_OK);

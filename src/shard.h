@@ -27,6 +27,7 @@
 #include "heap.h"
 #include "mailbox.h"
 #include "ptrmap.h"
+#include "slab.h"
 #include "table.h"
 #include "util/rng.h"
 #include "vellir_upstream.h"
@@ -144,12 +145,14 @@ typedef struct vl_shard {
     vl_ctlq ctl;
     _Atomic uint32_t sleeping; /* any thread: wake me through `wake` */
     _Atomic uint32_t posting;  /* shard_post calls under way (any thread) */
+    _Atomic uint32_t finished; /* set when the shard stops taking posts */
     uv_loop_t loop;
     uv_async_t wake;
     uv_timer_t commit_timer;
     int64_t commit_timer_at; /* µs when armed; INT64_MAX if not */
 
     vl_table table;
+    vl_slab slab;       /* the entries' memory */
     vl_evictor ev;
     uint64_t max_keys;  /* this shard's share of the bounds; 0: none */
     uint64_t max_bytes;
@@ -183,6 +186,8 @@ typedef struct vl_shard {
 vl_status shard_start(vl_shard *sh);                 /* caller's thread */
 void shard_wake(vl_shard *sh);                       /* any thread */
 void shard_post(vl_shard *sh, vl_ctl *c);            /* any thread */
+/* shard_post, refused with VL_ECLOSED once the shard has finished. */
+vl_status shard_post_task(vl_shard *sh, vl_ctl *c);   /* any thread */
 void shard_commit_timer_cb(uv_timer_t *t);
 
 /* dispatch.c */
