@@ -411,6 +411,29 @@ vl_status vl_expire(vl_service *svc, const void *key, size_t key_len, int64_t ex
  * once every such key succeeded or used up its IMMEDIATE retry budget. */
 vl_status vl_flush(vl_service *svc, vl_done_cb done, void *arg);
 
+/* Empties the whole service, here and upstream (what FLUSHALL needs). Every
+ * shard stops taking requests from its mailbox (they wait there, in order),
+ * stops starting commits, waits for its loads and commits in flight, and then
+ * drops every entry, dirty ones included: their unwritten changes are
+ * discarded, and whoever waits on them (IMMEDIATE writers, flushes,
+ * evictions) completes VL_OK, since the clear supersedes their write. Once
+ * every shard is quiet, the upstream's truncate runs once; then every shard
+ * resumes. Because nothing is in flight when the truncate runs, no commit or
+ * load that started before the clear can land after it and bring a key back.
+ *
+ * Ordering: requests whose callbacks ran before vl_clear was called are
+ * cleared; requests accepted after `done` ran see an empty cache and table;
+ * requests accepted in between may run before or after the clear (a caller
+ * that needs an order waits for its own requests first, as vellir-server's
+ * FLUSHALL does).
+ *
+ * `done` runs once, on a shard thread, with VL_OK or the truncate's failure
+ * (the cache is empty either way; after a failure the upstream may still
+ * hold rows, which later reads load again). Returns VL_OK, VL_EINVAL if the
+ * upstream has no truncate op, VL_EBUSY while another clear is under way,
+ * VL_ECLOSED once the service is closing, or VL_ENOMEM. */
+vl_status vl_clear(vl_service *svc, vl_done_cb done, void *arg);
+
 /* ==== Blocking forms =================================================== */
 /* Each is its asynchronous call plus a wait for the callback; it returns the
  * callback's status (or the call's own refusal). Not on shard threads. */

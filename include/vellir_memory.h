@@ -97,6 +97,8 @@ typedef struct vl_mem_counts {
     uint64_t commits;        /* commit batches received */
     uint64_t commit_keys;    /* keys written or deleted by applied batches */
     uint64_t failed;         /* requests answered with an injected failure */
+    uint64_t truncates;      /* tables emptied (vl_clear); a crashed store
+                                refuses with VL_EUNAVAILABLE */
 } vl_mem_counts;
 void vl_mem_totals(vl_mem *m, vl_mem_counts *out);
 /* Loads requested for `key`, and writes (upserts and deletes) applied to it. */

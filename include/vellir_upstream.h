@@ -110,6 +110,15 @@ typedef struct vl_batch {
  * (VL_OK unless the upstream set it). `b` is invalid after the call. */
 void vl_batch_done(vl_batch *b, vl_status status);
 
+/* ---- truncation (vl_clear) ------------------------------------------- */
+
+/* A truncate request. Owned by the cache; valid until vl_truncate_done. */
+typedef struct vl_truncate vl_truncate;
+
+/* Completes a truncate, from any thread, exactly once: VL_OK when every row
+ * of the table is gone, or the failure. `req` is invalid after the call. */
+void vl_truncate_done(vl_truncate *req, vl_status status);
+
 /* ---- the upstream --------------------------------------------------- */
 
 typedef struct vl_upstream_ops {
@@ -128,6 +137,13 @@ typedef struct vl_upstream_ops {
 
     /* Frees the instance, after every accepted request has completed. */
     void (*close)(void *inst);
+
+    /* Optional; NULL means the store cannot be emptied, and vl_clear answers
+     * VL_EINVAL. Deletes every row of the table, asynchronously like a
+     * commit: VL_OK means accepted, then complete it with vl_truncate_done.
+     * The cache calls it once per vl_clear, on one shard's instance, while no
+     * load or commit of the service is in flight on any shard. */
+    vl_status (*truncate)(void *inst, vl_truncate *req);
 } vl_upstream_ops;
 
 /* An upstream as vl_open takes it: the ops, the factory context passed to

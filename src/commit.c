@@ -309,6 +309,11 @@ static void arm_timer(vl_shard *sh) {
 
 void commit_pump(vl_shard *sh) {
     vl_hnode *h;
+    if (sh->clear_phase != CLR_NONE) { /* no commit may start during a clear */
+        uv_timer_stop(&sh->commit_timer);
+        sh->commit_timer_at = INT64_MAX;
+        return;
+    }
     sh->now_us = vl_mono_us();
     while (sh->inflight_batches < sh->svc->opts.commit_inflight &&
            (h = heap_min(&sh->due)) && h->key <= sh->now_us)
@@ -504,4 +509,20 @@ void commit_give_up(vl_shard *sh) {
 
 bool commit_idle(const vl_shard *sh) {
     return sh->ages.n == 0 && sh->inflight_batches == 0;
+}
+
+/* ---- clear --------------------------------------------------------------- */
+
+/* Forgets every write-back record (vl_clear drops the keys themselves). No
+ * batch may be in flight. Waiters complete with `st`. */
+void commit_forget_all(vl_shard *sh, vl_status st) {
+    while (sh->ages.n > 0) {
+        vl_dirty *rec = VL_CONTAINER_OF(sh->ages.a[0], vl_dirty, age);
+        vl_waiter *w = rec->pending;
+        rec->pending = NULL;
+        if (heap_in(&rec->due)) heap_remove(&sh->due, &rec->due);
+        rec->entry->state = ST_CLEAN;
+        dirty_free(sh, rec);
+        fire_all(w, st);
+    }
 }

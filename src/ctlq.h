@@ -25,7 +25,10 @@ typedef enum vl_ctl_kind {
     CTL_BATCH_DONE,
     CTL_FLUSH,
     CTL_SHUTDOWN,
-    CTL_TASK /* a vl_task: its reserved_ words are this vl_ctl */
+    CTL_TASK, /* a vl_task: its reserved_ words are this vl_ctl */
+    CTL_CLEAR,         /* vl_clear: quiesce, drop everything (clear.c) */
+    CTL_CLEAR_RESUME,  /* vl_clear: the truncate is over; resume */
+    CTL_TRUNCATE_DONE  /* the upstream completed the truncate */
 } vl_ctl_kind;
 
 /* Embedded in each message. */

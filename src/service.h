@@ -28,6 +28,7 @@ struct vl_service {
      * reach a shard that has finished. */
     _Atomic int64_t ctl_posters;
     vl_join *shutdown;   /* set by vl_shutdown */
+    _Atomic int clearing; /* a vl_clear is under way (clear.c) */
     /* Startup handshake: each shard reports its upstream's open status. */
     pthread_mutex_t start_mu;
     pthread_cond_t start_cv;

@@ -37,6 +37,10 @@
  *     keys still dirty are handed to on_uncommitted and counted.
  *   DONE: the upstream instance is closed, the entries freed, the service
  *     told, and the thread leaves.
+ *
+ * A clear (vl_clear, clear.c) pauses a running or draining shard: while it
+ * is under way the mailbox is not drained and no commit starts, so
+ * shutdown's DRAINING waits for it to end.
  */
 #include <sched.h>
 #include <stdarg.h>
@@ -89,7 +93,8 @@ vl_status shard_post_task(vl_shard *sh, vl_ctl *c) {
 }
 
 static bool has_work(vl_shard *sh) {
-    return ctlq_pending(&sh->ctl) || mailbox_peek(&sh->mb) != NULL;
+    return ctlq_pending(&sh->ctl) ||
+           (sh->clear_phase == CLR_NONE && mailbox_peek(&sh->mb) != NULL);
 }
 
 /* ---- shutdown phases ------------------------------------------------- */
@@ -101,6 +106,7 @@ static void begin_shutdown(vl_shard *sh) {
 }
 
 static void shutdown_step(vl_shard *sh) {
+    if (sh->clear_phase != CLR_NONE) return; /* a clear ends first */
     if (sh->phase == PH_DRAINING && mailbox_finished(&sh->mb)) {
         sh->phase = PH_FLUSHING;
         sh->close_deadline_us = sh->now_us + (int64_t)sh->svc->opts.close_timeout_ms * 1000;
@@ -145,6 +151,15 @@ static uint32_t drain_ctl(vl_shard *sh) {
             t->fn(t);
             break;
         }
+        case CTL_CLEAR:
+            clear_begin(sh, c);
+            break;
+        case CTL_TRUNCATE_DONE:
+            clear_truncated(sh, c);
+            break;
+        case CTL_CLEAR_RESUME:
+            clear_resume(sh, c);
+            break;
         }
         c = next;
     }
@@ -157,6 +172,7 @@ static void poll_loop(vl_shard *sh) {
 }
 
 static uint32_t drain_mailbox(vl_shard *sh) {
+    if (sh->clear_phase != CLR_NONE) return 0; /* requests wait out a clear */
     uint32_t n = 0, max = (uint32_t)sh->mb.mask + 1;
     vl_msg *m;
     while (n < max && (m = mailbox_peek(&sh->mb)) != NULL) {
@@ -182,7 +198,9 @@ static void shard_loop(vl_shard *sh) {
     int64_t last_poll = vl_mono_us();
     while (sh->phase != PH_DONE) {
         sh->now_us = vl_mono_us();
-        uint32_t n = drain_ctl(sh) + drain_mailbox(sh);
+        uint32_t n = drain_ctl(sh);
+        clear_step(sh);
+        n += drain_mailbox(sh);
         commit_pump(sh);
         shutdown_step(sh);
         if (sh->phase == PH_DONE) break;

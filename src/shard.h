@@ -176,6 +176,11 @@ typedef struct vl_shard {
                        * every deadline is computed (see commit.c) */
 
     vl_phase phase;
+    /* vl_clear (clear.c): the clear under way, and how far this shard is.
+     * While clear_phase != CLR_NONE the mailbox is not drained and no commit
+     * starts. */
+    struct vl_clear_job *clear;
+    uint8_t clear_phase; /* vl_clear_phase */
     int64_t close_deadline_us;
     vl_status last_error;
     uint64_t uncommitted;
@@ -230,6 +235,19 @@ void expire_timer_cb(uv_timer_t *t);
 /* dispatch.c: what a value costs against max_bytes */
 size_t value_bytes(const vl_shard *sh, vl_entry *e);
 void bytes_adjust(vl_shard *sh, int64_t delta);
+
+/* clear.c: vl_clear's part on each shard */
+typedef enum vl_clear_phase {
+    CLR_NONE = 0,
+    CLR_QUIESCING, /* waiting for loads and commits in flight to end */
+    CLR_QUIET      /* everything dropped; waiting for the truncate */
+} vl_clear_phase;
+void clear_begin(vl_shard *sh, vl_ctl *c);   /* CTL_CLEAR */
+void clear_step(vl_shard *sh);               /* each loop turn */
+void clear_truncated(vl_shard *sh, vl_ctl *c); /* CTL_TRUNCATE_DONE */
+void clear_resume(vl_shard *sh, vl_ctl *c);  /* CTL_CLEAR_RESUME */
+/* commit.c: forgets every write-back record, firing its waiters with st */
+void commit_forget_all(vl_shard *sh, vl_status st);
 
 /* Fires a waiter's completion: done(arg, st), or its join's part. */
 void waiter_fire(vl_waiter *w, vl_status st);

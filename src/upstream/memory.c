@@ -255,7 +255,25 @@ static vl_status mem_load(void *inst, vl_load *req) { return submit(inst, OP_LOA
 static vl_status mem_commit(void *inst, vl_batch *b) { return submit(inst, OP_COMMIT, b); }
 static void mem_close(void *inst) { (void)inst; }
 
-static const vl_upstream_ops mem_ops = {"memory", mem_open, mem_load, mem_commit, mem_close};
+/* Empties the table (counters stay). A crashed store refuses. */
+static vl_status mem_truncate(void *inst, vl_truncate *req) {
+    vl_mem *m = inst;
+    vl_status st = VL_OK;
+    pthread_mutex_lock(&m->mu);
+    if (m->crashed) {
+        st = VL_EUNAVAILABLE;
+    } else {
+        for (size_t i = 0; i < m->nbuckets; i++)
+            for (row *r = m->buckets[i]; r; r = r->next) (void)set_row(m, r, NULL, 0, 0);
+        m->totals.truncates++;
+    }
+    pthread_mutex_unlock(&m->mu);
+    vl_truncate_done(req, st);
+    return VL_OK;
+}
+
+static const vl_upstream_ops mem_ops = {"memory", mem_open, mem_load, mem_commit, mem_close,
+                                        mem_truncate};
 
 vl_upstream vl_mem_upstream(vl_mem *m) {
     vl_upstream u = {&mem_ops, m, NULL};
