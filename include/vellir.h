@@ -510,6 +510,7 @@ typedef struct vl_stats {
     uint64_t mailbox_depth;    /* gauge: requests waiting in the mailbox */
     uint64_t inflight_loads;   /* gauge */
     uint64_t inflight_commits; /* gauge: batches */
+    uint64_t expiring_keys;    /* gauge: resident keys that have an expiry */
 } vl_stats;
 
 /* Reads the statistics of one shard (0..vl_shard_count-1), or of all

@@ -46,6 +46,7 @@ void expire_set(vl_shard *sh, vl_entry *e, int64_t at) {
     if (at <= 0) {
         if (e->flags & F_EXPIRES) ptrmap_del(&sh->expiry, e);
         e->flags &= (uint8_t)~F_EXPIRES;
+        STAT_SET(sh, expiring, sh->expiry.count);
         return;
     }
     if (ptrmap_put(&sh->expiry, e, (uint64_t)at) != VL_OK) {
@@ -55,6 +56,7 @@ void expire_set(vl_shard *sh, vl_entry *e, int64_t at) {
         return;
     }
     e->flags |= F_EXPIRES;
+    STAT_SET(sh, expiring, sh->expiry.count);
 }
 
 /* The key's value expired: it becomes what a load of an absent key gives. */

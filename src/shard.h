@@ -120,7 +120,8 @@ typedef struct vl_shard_stats {
     _Atomic uint64_t hits, misses, loads_started, loads_coalesced, loads_failed,
         corrupt, writes, writes_coalesced, commits, commit_keys, commits_failed,
         retries, pending_replies, busy, full, evictions, expired_lazy, expired_active,
-        bytes, keys, dirty_keys, oldest_dirty_since, inflight_loads, inflight_commits;
+        bytes, keys, dirty_keys, oldest_dirty_since, inflight_loads, inflight_commits,
+        expiring;
 } vl_shard_stats;
 
 #define STAT_ADD(sh, f, n)                                                    \

@@ -39,6 +39,7 @@ static void read_shard(vl_shard *sh, vl_stats *o) {
     o->mailbox_depth = mailbox_depth(&sh->mb);
     o->inflight_loads = LD(inflight_loads);
     o->inflight_commits = LD(inflight_commits);
+    o->expiring_keys = LD(expiring);
 }
 
 static void add(vl_stats *a, const vl_stats *b) {
