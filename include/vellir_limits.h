@@ -198,4 +198,71 @@
  * A server configured with a larger value_max raises it to match. */
 #define VL_RESP_QUERY_MAX_DEFAULT (64u << 20)
 
+/* ---- vellir-server ------------------------------------------------------ */
+/* The server's own bounds (src/server/, docs/server.md). Those marked
+ * "default" are command-line options of vellir-server. */
+
+/* Default TCP port. Redis's is 6379; vellir-server takes the next one so that
+ * it never clashes with a redis-server already on the machine, and a
+ * redis-cli user only adds "-p 6380". */
+#define VL_SRV_PORT_DEFAULT 6380u
+
+/* Default most client connections at once (--maxclients; Redis: maxclients
+ * 10000). Past it a new connection gets "-ERR max number of clients
+ * reached" and is closed, as Redis does. */
+#define VL_SRV_CLIENTS_MAX_DEFAULT 10000u
+
+/* Commands of one connection parsed and not yet answered. Past it the
+ * connection's input is not read until replies drain, so a client that
+ * pipelines a million commands holds at most this many in the shards'
+ * mailboxes, and a few clients cannot fill them (4096 cells each). 256 is
+ * far more than any benchmark pipeline (redis-benchmark -P 16). */
+#define VL_SRV_CONN_INFLIGHT_MAX 256u
+
+/* Reply bytes waiting for a client before its input is paused (a soft
+ * bound: the client is not read until it has read its replies). Keeps a
+ * client that writes but does not read from growing its output at all. */
+#define VL_SRV_OUTPUT_SOFT (256u << 10)
+
+/* Default hard bound on one client's unsent replies (--client-output-limit;
+ * Redis: client-output-buffer-limit, which has no limit for normal clients).
+ * Only replies already under way can push a client past the soft bound, so
+ * this is reached by huge replies (MGET of big values) to a client that does
+ * not read: it is disconnected, and the shard's memory stays bounded. */
+#define VL_SRV_OUTPUT_MAX_DEFAULT (64u << 20)
+
+/* Bytes read from a socket at once (the size libuv suggests). */
+#define VL_SRV_READ_CHUNK (64u << 10)
+
+/* Buffers of an idle connection above this size are released, so ten
+ * thousand quiet clients cost kilobytes each, not what their largest
+ * request or reply once needed. */
+#define VL_SRV_BUF_KEEP (16u << 10)
+
+/* Connections accepted per readiness event of the listening socket, so a
+ * connection storm cannot starve the shard that accepts. */
+#define VL_SRV_ACCEPT_BATCH 64u
+
+/* Argument bytes a command keeps inside its op without a heap allocation
+ * (a SET of a short key and value). */
+#define VL_SRV_OP_INLINE 192u
+
+/* Ops (a command in flight and its reply) kept for reuse per shard. */
+#define VL_SRV_OP_CACHE 1024u
+
+/* After a shard's mailbox answered VL_EBUSY, the connection waits this long
+ * before it submits again (its later commands wait too, to keep order). */
+#define VL_SRV_BUSY_RETRY_MS 1u
+
+/* At shutdown, how long clients get to receive the replies of commands
+ * already under way before their connections are closed anyway. */
+#define VL_SRV_DRAIN_MS 5000u
+
+/* How often a long final flush prints its progress (keys left) to stderr. */
+#define VL_SRV_PROGRESS_MS 1000u
+
+/* Fields above which a hash gets an index; smaller ones are scanned, which
+ * is faster and smaller for the few fields most hashes have. */
+#define VL_SRV_HASH_INDEX_MIN 16u
+
 #endif /* VELLIR_LIMITS_H */

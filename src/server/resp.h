@@ -205,6 +205,11 @@ vl_status vl_resp_write_double(vl_buf *b, int proto, double d);
  * bulk string in both protocols: "%.17Lf" with trailing zeros (and a
  * trailing '.') removed, "-0" written as "0", and inf, -inf. */
 vl_status vl_resp_write_ldouble(vl_buf *b, long double v);
+/* The text vl_resp_write_ldouble writes, into t[0..cap); returns its length
+ * (0 if cap is too small; VL_RESP_LDOUBLE_CHARS always suffices). INCRBYFLOAT
+ * stores this text as the new value. */
+#define VL_RESP_LDOUBLE_CHARS 5120
+size_t vl_resp_ldouble_text(char *t, size_t cap, long double v);
 /* RESP3 #t\r\n / #f\r\n, RESP2 :1\r\n / :0\r\n. */
 vl_status vl_resp_write_bool(vl_buf *b, int proto, bool v);
 /* Text for people (INFO, CLIENT INFO). RESP3 =<len+4>\r\n<ext>:<bytes>\r\n

@@ -100,7 +100,7 @@ vl_status vl_resp_write_double(vl_buf *b, int proto, double d) {
 }
 
 /* Redis's "human" long double text (ld2string, LD_STR_HUMAN). */
-static size_t ldouble_text(char *t, size_t cap, long double v) {
+size_t vl_resp_ldouble_text(char *t, size_t cap, long double v) {
     if (isinf(v)) return (size_t)snprintf(t, cap, "%s", v > 0 ? "inf" : "-inf");
     int n = snprintf(t, cap, "%.17Lf", v);
     if (n < 0 || (size_t)n >= cap) return 0;
@@ -118,7 +118,7 @@ static size_t ldouble_text(char *t, size_t cap, long double v) {
 
 vl_status vl_resp_write_ldouble(vl_buf *b, long double v) {
     char t[LDOUBLE_CHARS];
-    size_t n = ldouble_text(t, sizeof t, v);
+    size_t n = vl_resp_ldouble_text(t, sizeof t, v);
     if (n == 0) return VL_EINTERNAL; /* cannot happen: LDOUBLE_CHARS fits any */
     return vl_resp_write_bulk(b, t, n);
 }
