@@ -112,7 +112,7 @@ static double run_vellir(const trace *t, uint64_t cap, uint32_t policy, uint32_t
         memcpy(e->data, &k, 4);
         if (table_insert(&tab, h, e) != VL_OK || evict_on_insert(&ev, e, h) != VL_OK) exit(1);
     }
-    for (uint64_t i = 0; i <= tab.mask; i++) free(tab.slots[i]);
+    for (uint64_t i = 0; i < tab.cap; i++) free(table_slot(&tab, i));
     table_free(&tab);
     evict_free(&ev);
     return (double)hits / (double)t->n;

@@ -79,9 +79,11 @@ static void pool_drop(vl_evictor *ev, uint32_t i) { ev->pool[i] = ev->pool[--ev-
 /* A random occupied slot's entry, or NULL after SAMPLE_SCAN empty slots. */
 static vl_entry *sample_one(vl_evictor *ev) {
     const vl_table *t = ev->table;
-    uint64_t i = vl_rng_below(ev->rng, t->mask + 1);
-    for (int n = 0; n < SAMPLE_SCAN; n++, i = (i + 1) & t->mask)
-        if (t->slots[i]) return t->slots[i];
+    uint64_t i = vl_rng_below(ev->rng, t->cap);
+    for (int n = 0; n < SAMPLE_SCAN; n++, i = i + 1 == t->cap ? 0 : i + 1) {
+        vl_entry *e = table_slot(t, i);
+        if (e) return e;
+    }
     return NULL;
 }
 

@@ -263,7 +263,7 @@ static void close_handle(uv_handle_t *h, void *arg) {
 
 static void free_entries(vl_shard *sh) {
     const vl_type *t = &sh->svc->type;
-    for (uint64_t i = 0; i <= sh->table.mask; i++) {
+    for (uint64_t i = 0; i < sh->table.cap; i++) {
         vl_entry *e = table_slot(&sh->table, i);
         if (!e) continue;
         if ((e->flags & F_PRESENT) && t->destroy) t->destroy(t->ctx, entry_value(e));
