@@ -245,12 +245,23 @@ static void report_started(vl_shard *sh, vl_status st) {
     pthread_mutex_unlock(&svc->start_mu);
 }
 
+/* A shard whose upstream failed to open waits until every shard has set
+ * up before it tears its loop down: its closed file descriptors must not be
+ * reused by a sibling still setting up, which ThreadSanitizer (blind to the
+ * kernel's ordering) reports as a race on the descriptor. */
+static void wait_start_over(vl_service *svc) {
+    pthread_mutex_lock(&svc->start_mu);
+    while (!svc->start_over) pthread_cond_wait(&svc->start_cv, &svc->start_mu);
+    pthread_mutex_unlock(&svc->start_mu);
+}
+
 static void *shard_main(void *p) {
     vl_shard *sh = p;
     vl_current_shard = sh;
     vl_status st = shard_setup(sh);
     report_started(sh, st);
     if (st == VL_OK) shard_loop(sh);
+    else wait_start_over(sh->svc);
     shard_teardown(sh, st == VL_OK);
     if (st == VL_OK && sh->svc->shutdown)
         join_part_done(sh->svc->shutdown, sh->uncommitted ? VL_EUNCOMMITTED : VL_OK);
