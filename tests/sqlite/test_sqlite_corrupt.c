@@ -71,7 +71,7 @@ static void test_bad_rows(void) {
     CHECK_OK(sqt_try_open(&so, &cbor_counter, &o));
     sqlite3 *raw = sqt_raw(path);
     for (int i = 0; i < 20; i++) {
-        char k[16];
+        char k[32];
         snprintf(k, sizeof k, "good:%d", i);
         put_cbor(raw, k, i, 0);
     }
@@ -94,7 +94,7 @@ static void test_bad_rows(void) {
     CHECK_ST(vl_write_sync(svc, "garbage", 7, counter_set, &a), VL_ECORRUPT);
     /* The shard still serves everything else. */
     for (int i = 0; i < 20; i++) {
-        char k[16];
+        char k[32];
         snprintf(k, sizeof k, "good:%d", i);
         CHECK_OK(read_key(svc, k, &v));
         CHECK_EQ(v, i);
