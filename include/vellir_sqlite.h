@@ -159,6 +159,7 @@ typedef struct vl_sqlite_stats {
     uint64_t batches;       /* commit batches in them */
     uint64_t keys;          /* rows upserted or deleted by them */
     uint64_t failed;        /* write transactions that failed */
+    uint64_t write_us;      /* time the writer spent in transactions (µs) */
     uint64_t reopens;       /* writer connections reopened after an error */
     uint64_t loads;         /* loads answered (found, not found or failed) */
     uint64_t purge_passes;  /* purge passes run */

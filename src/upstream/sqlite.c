@@ -246,6 +246,7 @@ vl_status vl_sqlite_stats_get(const vl_upstream *up, vl_sqlite_stats *out) {
     out->batches = atomic_load(&n->batches);
     out->keys = atomic_load(&n->keys);
     out->failed = atomic_load(&n->failed);
+    out->write_us = atomic_load(&n->write_us);
     out->reopens = atomic_load(&n->reopens);
     out->loads = atomic_load(&n->loads);
     out->purge_passes = atomic_load(&n->purge_passes);

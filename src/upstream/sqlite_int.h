@@ -109,7 +109,7 @@ typedef struct sq_reader {
 } sq_reader;
 
 typedef struct sq_counters {
-    _Atomic uint64_t transactions, batches, keys, failed, reopens, loads;
+    _Atomic uint64_t transactions, batches, keys, failed, write_us, reopens, loads;
     _Atomic uint64_t purge_passes, purged, purge_max;
 } sq_counters;
 

@@ -91,6 +91,7 @@ void *sq_reader_main(void *arg) {
     sq_reader *r = arg;
     sq_job jobs[VL_SQLITE_READ_GROUP_MAX];
     uint32_t n;
+    pthread_setname_np(pthread_self(), "vl-sqlite-r");
     while ((n = sq_queue_take(&r->s->loads, jobs, VL_SQLITE_READ_GROUP_MAX, INT64_MAX)) != 0)
         serve(r, jobs, n);
     return NULL;
