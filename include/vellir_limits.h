@@ -198,4 +198,47 @@
  * A server configured with a larger value_max raises it to match. */
 #define VL_RESP_QUERY_MAX_DEFAULT (64u << 20)
 
+/* ---- the SQLite upstream (vellir_sqlite.h) ------------------------------ */
+
+/* Longest table name. Names are plain identifiers ([A-Za-z_][A-Za-z0-9_]*)
+ * so they can be quoted without escaping; 64 bytes is PostgreSQL's limit,
+ * and a name that fits both stores is portable. */
+#define VL_SQLITE_TABLE_NAME_MAX 64u
+
+/* Default reader threads (one connection each) that serve loads. In WAL
+ * mode readers never block each other or the writer; two keep a two-core
+ * machine busy while a shard thread decodes (bench/bench_sqlite measures). */
+#define VL_SQLITE_READERS_DEFAULT 2u
+/* Past this many, readers only add switching and file descriptors. */
+#define VL_SQLITE_READERS_MAX 64u
+
+/* Loads one reader takes from its queue at once and runs inside one read
+ * transaction: the snapshot is taken once for all of them. Small enough
+ * that a long run of loads never pins an old snapshot (which would stop a
+ * checkpoint from finishing and let the WAL grow). */
+#define VL_SQLITE_READ_GROUP_MAX 64u
+
+/* Default and ceiling for vl_sqlite_options.group_max: commit batches the
+ * writer merges into one transaction when they queue up. 64 batches of the
+ * default 256 keys is 16,384 rows, a transaction of a few MiB of WAL. */
+#define VL_SQLITE_GROUP_MAX_DEFAULT 64u
+#define VL_SQLITE_GROUP_MAX 1024u
+
+/* Default busy timeout: the longest a connection waits for a lock held by
+ * another program on the same file (or for WAL recovery) before the request
+ * fails with VL_EOVERLOADED and the cache retries it. The service's own
+ * shards never wait for each other (one writer thread), so this is the last
+ * resort, not the common path. */
+#define VL_SQLITE_BUSY_TIMEOUT_MS_DEFAULT 5000u
+
+/* Background purge of expired rows: a pass every second by default, each
+ * deleting at most 1,000 rows in one short write transaction (a few ms), so
+ * the commits queued behind it wait at most that long. While a pass finds a
+ * full quota, the next one comes after VL_SQLITE_PURGE_BACKLOG_MS instead.
+ * The ceiling keeps one pass's transaction, and its WAL, small. */
+#define VL_SQLITE_PURGE_INTERVAL_MS_DEFAULT 1000u
+#define VL_SQLITE_PURGE_ROWS_DEFAULT 1000u
+#define VL_SQLITE_PURGE_ROWS_MAX 100000u
+#define VL_SQLITE_PURGE_BACKLOG_MS 10u
+
 #endif /* VELLIR_LIMITS_H */

@@ -274,8 +274,12 @@ static void batch_start(vl_shard *sh) {
             key_failed(sh, rec, st);
         }
     }
+    /* A value may encode to no bytes: it must still not look like a delete,
+     * even when the batch's buffer was never allocated. */
+    static const uint8_t no_bytes[1];
+    const uint8_t *base = job->bytes.data ? job->bytes.data : no_bytes;
     for (uint32_t i = 0; i < job->pub.count; i++)
-        job->pub.items[i].value = offs[i] == SIZE_MAX ? NULL : job->bytes.data + offs[i];
+        job->pub.items[i].value = offs[i] == SIZE_MAX ? NULL : base + offs[i];
     free(offs);
     if (job->pub.count == 0) {
         batch_free(job);
@@ -310,6 +314,12 @@ static void arm_timer(vl_shard *sh) {
 void commit_pump(vl_shard *sh) {
     vl_hnode *h;
     sh->now_us = vl_mono_us();
+    /* Past the close deadline nothing new starts: a failed key comes back to
+     * the due heap and stays there for commit_give_up. Without this, an
+     * upstream that fails fast gets each failed key resent at once (its
+     * retry is clamped to the deadline, which has passed), so the key is
+     * always in flight when the shard looks, and close never ends. */
+    if (sh->phase >= PH_FLUSHING && sh->now_us >= sh->close_deadline_us) return;
     while (sh->inflight_batches < sh->svc->opts.commit_inflight &&
            (h = heap_min(&sh->due)) && h->key <= sh->now_us)
         batch_start(sh);
