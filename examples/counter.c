@@ -36,7 +36,8 @@ static vl_status c_decode(void *ctx, const void *k, size_t kl, const uint8_t *b,
     vl_cbor_read_int(&d, (int64_t *)v);
     return vl_cbor_dec_finish(&d);
 }
-static const vl_type counter = {.name = "counter", .size = sizeof(int64_t), .init = c_init, .encode = c_encode, .decode = c_decode};
+static const vl_type counter = {.name = "counter", .size = sizeof(int64_t), .init = c_init,
+                                .encode = c_encode, .decode = c_decode};
 
 static vl_policy incr(void *arg, vl_mut *m) {
     (void)arg;

@@ -103,7 +103,8 @@ static vl_status c_init(void *c, const void *k, size_t kl, void *v) {
     memset(v, 0, 8);
     return VL_OK;
 }
-static const vl_type ctr = {.name = "counter", .size = 8, .init = c_init, .encode = c_encode, .decode = c_decode};
+static const vl_type ctr = {.name = "counter", .size = 8, .init = c_init, .encode = c_encode,
+                            .decode = c_decode};
 static vl_policy incr(void *a, vl_mut *m) { (void)a; ++*(int64_t *)m->value; return vl_within(20); }
 
 int main(void) {

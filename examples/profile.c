@@ -71,7 +71,8 @@ static vl_status p_decode(void *ctx, const void *k, size_t kl, const uint8_t *b,
     return ok && vl_cbor_dec_finish(&d) == VL_OK ? VL_OK : VL_ECORRUPT;
 }
 
-static const vl_type profile_type = {.name = "profile", .size = sizeof(profile), .encode = p_encode, .decode = p_decode};
+static const vl_type profile_type = {.name = "profile", .size = sizeof(profile),
+                                     .encode = p_encode, .decode = p_decode};
 
 static vl_policy put(void *arg, vl_mut *m) {
     *(profile *)m->value = *(const profile *)arg, m->present = true;

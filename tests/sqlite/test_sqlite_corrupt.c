@@ -42,7 +42,8 @@ static vl_status c_decode(void *ctx, const void *k, size_t kl, const uint8_t *b,
     return st == VL_OK && n == 1 ? VL_OK : VL_ECORRUPT;
 }
 
-static const vl_type cbor_counter = {.name = "cbor-counter", .size = 8, .encode = c_encode, .decode = c_decode};
+static const vl_type cbor_counter = {.name = "cbor-counter", .size = 8, .encode = c_encode,
+                                     .decode = c_decode};
 
 static void put_cbor(sqlite3 *raw, const char *key, int64_t v, size_t cut) {
     vl_buf b = {0};
