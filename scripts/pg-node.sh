@@ -107,11 +107,14 @@ children_of() {
     done
 }
 
+# Waits until pid $1 no longer exists at all, zombie included: a new
+# postmaster refuses to start while the pid in postmaster.pid answers
+# kill(pid, 0), which a zombie does until its parent (init) reaps it.
 wait_gone() { # pid seconds
     local i
-    for ((i = 0; i < $2 * 10; i++)); do
-        [[ -d "/proc/$1" ]] && [[ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]] || return 0
-        sleep 0.1
+    for ((i = 0; i < $2 * 20; i++)); do
+        [[ -e "/proc/$1" ]] || return 0
+        sleep 0.05
     done
     return 1
 }
@@ -199,6 +202,7 @@ init_cluster() {
 
 setup_roles() {
     psql_admin postgres <<EOF
+SET client_min_messages = warning;
 SELECT 'CREATE ROLE $ROLE LOGIN' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$ROLE')
 \\gexec
 SELECT 'CREATE ROLE $PW_ROLE LOGIN PASSWORD ''$PW_ROLE_PASSWORD''' WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$PW_ROLE')
@@ -208,6 +212,7 @@ SELECT 'CREATE DATABASE $DB OWNER $ROLE' WHERE NOT EXISTS (SELECT 1 FROM pg_data
 GRANT pg_read_all_stats TO $ROLE;
 EOF
     psql_admin "$DB" <<EOF
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
 GRANT EXECUTE ON FUNCTION pg_stat_statements_reset(oid, oid, bigint) TO $ROLE;
 GRANT CREATE ON SCHEMA public TO $PW_ROLE;
@@ -228,14 +233,23 @@ cmd_start() {
         die "127.0.0.1:$PORT is in use by another process; set VELLIR_PG_PORT"
     fi
     check_access
+    if [[ -f "$(pidfile)" ]]; then # a crashed postmaster: let it be reaped first
+        pid="$(head -n1 "$(pidfile)" | tr -dc '0-9')"
+        [[ -n "$pid" ]] && ! wait_gone "$pid" 10 && die "stale postmaster.pid names pid $pid, which still exists"
+    fi
     [[ -f "$DATA_DIR/PG_VERSION" ]] || init_cluster
     write_hba
     local t0 now
     t0="$(now_ms)"
     say "starting PostgreSQL $PG_VERSION on 127.0.0.1:$PORT (dir $DATA_DIR)"
     # pg_ctl forks the postmaster as: $PG_BIN/postgres -D DATA_DIR -p PORT
-    as_pg "$PG_BIN/pg_ctl" -D "$DATA_DIR" -l "$DATA_DIR/server.log" -W \
-        -o "-p $PORT" start >/dev/null
+    local out
+    if ! out="$(as_pg "$PG_BIN/pg_ctl" -D "$DATA_DIR" -l "$DATA_DIR/server.log" -W \
+        -o "-p $PORT" start 2>&1)"; then
+        printf '%s\n' "$out" >&2
+        tail -n 20 "$DATA_DIR/server.log" >&2 || true
+        die "pg_ctl start failed"
+    fi
     while ! as_pg "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT" -t 1; do
         now="$(now_ms)"
         if ((now - t0 > START_TIMEOUT * 1000)); then

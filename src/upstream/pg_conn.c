@@ -112,10 +112,12 @@ static bool watch(pg_conn *pg, int events, bool fresh) {
     return true;
 }
 
-/* Pushes libpq's output; watches for writability while some is left. */
+/* Pushes libpq's output; watches for writability while some is left.
+ * False if the connection broke (libpq may have closed the socket inside
+ * any call that writes or reads: it must not stay watched). */
 static bool flush_out(pg_conn *pg) {
     int r = PQflush(pg->conn);
-    if (r < 0) return false;
+    if (r < 0 || PQstatus(pg->conn) == CONNECTION_BAD) return false;
     return watch(pg, UV_READABLE | (r ? UV_WRITABLE : 0), false);
 }
 
@@ -433,8 +435,8 @@ void pg_conn_purged(pg_conn *pg, int64_t rows, vl_status st) {
 
 static void on_poll(uv_poll_t *h, int status, int events) {
     pg_conn *pg = h->data;
-    if (status < 0) {
-        pg_conn_drop(pg, VL_EUNAVAILABLE, uv_strerror(status));
+    if (status < 0) { /* libuv reports POLLERR (a reset socket) as EBADF */
+        pg_conn_drop(pg, VL_EUNAVAILABLE, "socket error (connection reset?)");
         return;
     }
     if (pg->state == PG_CONNECTING) {
@@ -450,7 +452,7 @@ static void on_poll(uv_poll_t *h, int status, int events) {
         pg_take_results(pg);
         if (gen != pg->gen) return; /* dropped while completing */
     }
-    if (PQstatus(pg->conn) == CONNECTION_BAD || !flush_out(pg)) {
+    if (!flush_out(pg)) {
         drop_broken(pg);
         return;
     }
