@@ -205,7 +205,11 @@ static vl_status try_open(const char *conninfo, const char *tbl, bool create) {
     vl_status st = vl_pg_upstream(&po, &up);
     if (st != VL_OK) return st;
     vl_options o;
-    test_options(&o, 2);
+    /* One shard: when one of two shards fails to open, its sibling may be
+     * making its loop while the failed one closes its own, and libuv closes
+     * descriptors with a raw syscall ThreadSanitizer does not see, so it
+     * takes the reuse of the number for a race. */
+    test_options(&o, 1);
     o.log = test_log_sink;
     vl_service *svc;
     st = vl_open(&o, &cval_type, &up, &svc);

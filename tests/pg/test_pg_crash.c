@@ -78,6 +78,10 @@ static void *writer_main(void *arg) {
 }
 
 static void test_kill_server_mid_run(void) {
+    if (system("scripts/pg-node.sh status >/dev/null 2>&1") != 0) {
+        printf("# skipped: needs the instance of scripts/pg-node.sh (it kills and restarts it)\n");
+        return;
+    }
     pgt_table(table, sizeof table, "crash");
     vl_pg_options po;
     pgt_pg_options(&po, table);

@@ -37,6 +37,7 @@ PGconn *pgt_connect(void) {
     return c;
 }
 
+static PGresult *run(PGconn *c, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static PGresult *run(PGconn *c, const char *fmt, va_list ap) {
     char sql[4096];
     vsnprintf(sql, sizeof sql, fmt, ap);
