@@ -201,6 +201,13 @@
  * (pg_terminate_backend) and waits again. */
 #define VL_PG_FENCE_TERMINATE_MS 2000u
 
+/* Loads sent in one turn of the shard's loop share one Sync: one implicit
+ * read-only transaction on the server and one write to the socket, instead
+ * of one of each per load. The group is closed when the loop next runs (at
+ * most about a millisecond later on a busy shard, at once on an idle one),
+ * before any other request, or at this many loads. */
+#define VL_PG_LOAD_GROUP_MAX 128u
+
 /* Longest table (and schema) name: PostgreSQL's NAMEDATALEN - 1. */
 #define VL_PG_NAME_MAX 63u
 

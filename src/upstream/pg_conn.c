@@ -38,7 +38,8 @@
  *   the server to end that backend first. Nothing of ours is sent before
  *   the lock is ours, so no stale commit can land after its retry.
  * - READY: the waiting requests go on the wire, in order, and new ones as
- *   they come. The watchdog drops the connection (VL_ETIMEOUT) if the oldest
+ *   they come (loads without a Sync each: sync_prep ends their group with
+ *   one Sync when the loop next runs, see pg_ops.c). The watchdog drops the connection (VL_ETIMEOUT) if the oldest
  *   op waits longer than request_timeout_ms: a half-open socket or a hung
  *   server. Shard 0 also runs the purge from here.
  * - Drop (any failure while connecting or connected): the socket is closed
@@ -61,6 +62,7 @@ static void on_poll(uv_poll_t *h, int status, int events);
 static void on_timer(uv_timer_t *t);
 static void on_watchdog(uv_timer_t *t);
 static void on_purge_timer(uv_timer_t *t);
+static void on_prepare(uv_prepare_t *h);
 
 /* ---- messages ------------------------------------------------------------ */
 
@@ -261,7 +263,7 @@ static void become_ready(pg_conn *pg) {
         }
         op = next;
     }
-    if (!flush_out(pg)) {
+    if (!pg_close_group(pg) || !flush_out(pg)) {
         drop_broken(pg);
         return;
     }
@@ -341,6 +343,9 @@ void pg_conn_drop(pg_conn *pg, vl_status st, const char *why) {
     pg->conn = NULL;
     uv_timer_stop(&pg->timer);
     uv_timer_stop(&pg->watchdog);
+    uv_prepare_stop(&pg->sync_prep);
+    pg->unsynced = 0;
+    pg->abort_status = VL_OK;
     pg->purging = false;
     pg->last_status = st;
     uint32_t failed = pg->requests;
@@ -375,15 +380,17 @@ void pg_conn_submit(pg_conn *pg, pg_op *op) {
         return;
     }
     switch (pg->state) {
-    case PG_READY:
+    case PG_READY: {
+        bool load = op->kind == OP_LOAD; /* a load waits for its group's Sync */
         op->counted = 1;
         pg->requests++;
-        if (!pg_send(pg, op) || !flush_out(pg)) {
+        if (!pg_send(pg, op) || (!load && !flush_out(pg))) {
             drop_broken(pg);
             return;
         }
         arm_watchdog(pg);
         return;
+    }
     case PG_CONNECTING:
     case PG_SETUP:
         op->counted = 1;
@@ -429,6 +436,21 @@ void pg_conn_purged(pg_conn *pg, int64_t rows, vl_status st) {
      * time, so requests get the connection in between. */
     schedule_purge(pg, rows >= (int64_t)pg->f->o.purge_batch ? VL_PG_PURGE_AGAIN_MS
                                                               : pg->f->o.purge_interval_ms);
+}
+
+/* ---- the group of loads -------------------------------------------------------------- */
+
+void pg_conn_sync_later(pg_conn *pg) {
+    if (!uv_is_active((uv_handle_t *)&pg->sync_prep)) uv_prepare_start(&pg->sync_prep, on_prepare);
+}
+
+/* Runs when the shard polls its loop (before it would block): the loads
+ * sent since the last Sync get theirs, in one write. */
+static void on_prepare(uv_prepare_t *h) {
+    pg_conn *pg = h->data;
+    uv_prepare_stop(h);
+    if (pg->state != PG_READY || pg->unsynced == 0) return;
+    if (!pg_close_group(pg) || !flush_out(pg)) drop_broken(pg);
 }
 
 /* ---- the loop's callbacks ------------------------------------------------------------ */
@@ -495,11 +517,13 @@ pg_conn *pg_conn_new(pg_factory *f, const vl_upstream_env *env) {
         uv_timer_init(env->loop, timers[i]);
         timers[i]->data = pg;
     }
-    pg->handles_open = 3;
+    uv_prepare_init(env->loop, &pg->sync_prep);
+    pg->sync_prep.data = pg;
+    pg->handles_open = 4;
     return pg;
 }
 
-static void timer_closed(uv_handle_t *h) {
+static void timer_closed(uv_handle_t *h) { /* a timer or sync_prep */
     pg_conn *pg = h->data;
     if (--pg->handles_open > 0) return;
     vl_buf_free(&pg->scratch);
@@ -512,4 +536,5 @@ void pg_conn_free(pg_conn *pg) {
     uv_close((uv_handle_t *)&pg->timer, timer_closed);
     uv_close((uv_handle_t *)&pg->watchdog, timer_closed);
     uv_close((uv_handle_t *)&pg->purge_timer, timer_closed);
+    uv_close((uv_handle_t *)&pg->sync_prep, timer_closed);
 }

@@ -65,11 +65,14 @@ typedef enum pg_op_kind {
     OP_PREPARE,   /* setup: prepare every statement */
     OP_FENCE,     /* setup: try to take this instance's session lock */
     OP_FENCE_WAIT,/* setup: wait for it (bounded by lock_timeout) */
-    OP_TERMINATE  /* setup: end the old backend still holding it */
+    OP_TERMINATE, /* setup: end the old backend still holding it */
+    OP_SYNC       /* the Sync that ends a group of loads */
 } pg_op_kind;
 
 /* One unit on the wire: some queries, then a Sync, which ends its
- * (implicit) transaction and marks its end in the answers. */
+ * (implicit) transaction and marks its end in the answers. Loads are the
+ * exception: each is one query without a Sync, complete when its results
+ * end; the loads of one loop turn are followed by one OP_SYNC. */
 typedef struct pg_op {
     struct pg_op *next;
     uint8_t kind;          /* pg_op_kind */
@@ -131,7 +134,8 @@ typedef struct pg_conn {
     uv_timer_t timer;      /* connect timeout, backoff, fence retry */
     uv_timer_t watchdog;   /* the oldest request's deadline */
     uv_timer_t purge_timer;
-    int handles_open;      /* the three timers; the instance is freed at 0 */
+    uv_prepare_t sync_prep;/* closes the group of loads before the loop polls */
+    int handles_open;      /* timers and sync_prep; the instance is freed at 0 */
     pg_op_list wire;       /* sent, in order of their answers */
     pg_op_list waiting;    /* accepted while connecting; sent when ready */
     uint32_t requests;     /* loads and commits in `wire` and `waiting` */
@@ -147,6 +151,8 @@ typedef struct pg_conn {
     int64_t down_since_us; /* when the last ready connection was lost */
     int64_t last_log_us;   /* rate limit for repeated failures */
     int strays;            /* NULL results where a Sync was due */
+    uint32_t unsynced;     /* loads sent since the last Sync */
+    vl_status abort_status;/* the error that aborted the pipeline until its Sync */
     char appname[32];      /* fallback_application_name: vellir/shardN */
     vl_buf scratch;        /* parameter bytes of the op being sent */
     vl_rng rng;
@@ -160,6 +166,7 @@ void pg_conn_drop(pg_conn *pg, vl_status st, const char *why);
 /* The answer of a FENCE, FENCE_WAIT or TERMINATE op. */
 void pg_conn_fenced(pg_conn *pg, pg_op_kind kind, vl_status st, bool locked);
 void pg_conn_purged(pg_conn *pg, int64_t rows, vl_status st);
+void pg_conn_sync_later(pg_conn *pg);            /* loads are waiting for a Sync */
 void pg_conn_free(pg_conn *pg);                  /* close */
 void pg_logf(pg_conn *pg, vl_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -171,6 +178,9 @@ pg_op *pg_op_new(pg_op_kind kind);
  * fails before anything is sent (no memory, nothing to send) is completed
  * here and true is returned. */
 bool pg_send(pg_conn *pg, pg_op *op);
+/* Ends the current group of loads with a Sync (if there is one). False if
+ * the connection broke. */
+bool pg_close_group(pg_conn *pg);
 /* Takes every answer libpq has and completes the ops they end. */
 void pg_take_results(pg_conn *pg);
 /* Completes `op` with failure `st` (a request) or forgets it, and frees it. */

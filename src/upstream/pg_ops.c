@@ -9,10 +9,15 @@
  *
  * Every op is some queries followed by one Sync. Between two Syncs the
  * server runs one implicit transaction: a commit batch is atomic, and a
- * failing statement aborts only its own op. libpq returns, per query, its
- * results and then a NULL; per Sync, one PGRES_PIPELINE_SYNC. The answers
- * come in the order the ops were sent, so the op at the head of pg->wire
- * owns whatever libpq returns next, and it is complete at its Sync.
+ * failing statement aborts only its own op. Loads are the exception: the
+ * loads of one turn of the shard's loop share one Sync (an OP_SYNC op after
+ * them), since a read-only transaction per load and a write to the socket
+ * per load cost more than the loads; a failed load there aborts the loads
+ * after it in the group, which fail with the same status. libpq returns,
+ * per query, its results and then a NULL; per Sync, one PGRES_PIPELINE_SYNC.
+ * The answers come in the order the ops were sent, so the op at the head of
+ * pg->wire owns whatever libpq returns next: a load is complete when its
+ * results end, any other op at its Sync.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,17 +155,21 @@ static void op_done(pg_conn *pg, pg_op *op) {
 /* ---- answers ------------------------------------------------------------- */
 
 static const char *op_name(const pg_op *op) {
-    static const char *const names[] = {"?",      "load",    "commit", "purge",
-                                        "create", "prepare", "fence",  "fence wait",
-                                        "terminate"};
+    static const char *const names[] = {"?",      "load",    "commit",     "purge",
+                                        "create", "prepare", "fence",      "fence wait",
+                                        "terminate", "sync"};
     return op->kind < sizeof names / sizeof names[0] ? names[op->kind] : "?";
 }
 
 /* Errors of requests are logged at most once a second per connection. */
 static void note_error(pg_conn *pg, pg_op *op, const PGresult *r) {
     if (op->status != VL_OK) return; /* the first error is the one */
+    if (PQresultStatus(r) == PGRES_PIPELINE_ABORTED) { /* by an earlier error */
+        op->status = pg->abort_status != VL_OK ? pg->abort_status : VL_EQUERY;
+        return;
+    }
     op->status = pg_result_status(r, pg->conn);
-    if (PQresultStatus(r) == PGRES_PIPELINE_ABORTED) return;
+    if (pg->abort_status == VL_OK) pg->abort_status = op->status;
     const char *code = PQresultErrorField(r, PG_DIAG_SQLSTATE);
     vl_log_level level = VL_LOG_WARN;
     if (op->kind == OP_FENCE_WAIT && op->status == VL_EOVERLOADED) {
@@ -205,8 +214,11 @@ void pg_take_results(pg_conn *pg) {
         pg_op *op = pg->wire.head;
         PGresult *r = PQgetResult(pg->conn);
         if (!r) {
-            if (op->queries_left > 0) op->queries_left--; /* a query's results ended */
-            else if (pg->strays++ > 0) return;            /* nothing more for now */
+            if (op->queries_left == 0) {
+                if (pg->strays++ > 0) return; /* nothing more for now */
+            } else if (--op->queries_left == 0 && op->kind == OP_LOAD) {
+                op_done(pg, pg_list_pop(&pg->wire)); /* a load ends with its results */
+            }
             continue;
         }
         pg->strays = 0;
@@ -215,7 +227,8 @@ void pg_take_results(pg_conn *pg) {
             continue;
         }
         PQclear(r);
-        if (op->queries_left > 0) {
+        pg->abort_status = VL_OK;
+        if (op->queries_left > 0 || op->kind == OP_LOAD) {
             pg_conn_drop(pg, VL_EINTERNAL, "pipeline answers out of step");
             return;
         }
@@ -484,8 +497,23 @@ static bool send_setup_sql(pg_conn *pg, pg_op *op) {
     }
 }
 
+bool pg_close_group(pg_conn *pg) {
+    if (pg->unsynced == 0) return true;
+    pg->unsynced = 0;
+    pg_op *s = pg_op_new(OP_SYNC);
+    if (!s) return false; /* the loads cannot be ended: drop them */
+    s->sent_us = vl_mono_us();
+    pg_list_push(&pg->wire, s);
+    return PQpipelineSync(pg->conn) == 1;
+}
+
 bool pg_send(pg_conn *pg, pg_op *op) {
     op->sent_us = vl_mono_us();
+    /* Anything but a load ends the group: it must not join its transaction. */
+    if (op->kind != OP_LOAD && !pg_close_group(pg)) {
+        pg_list_push(&pg->wire, op); /* failed with the others by the drop */
+        return false;
+    }
     send_result r;
     switch (op->kind) {
     case OP_LOAD:
@@ -502,5 +530,9 @@ bool pg_send(pg_conn *pg, pg_op *op) {
         break;
     }
     if (r == DONE) return true; /* completed without going on the wire */
-    return r == SENT && PQpipelineSync(pg->conn) == 1;
+    if (r != SENT) return false;
+    if (op->kind != OP_LOAD) return PQpipelineSync(pg->conn) == 1;
+    if (++pg->unsynced >= VL_PG_LOAD_GROUP_MAX) return pg_close_group(pg);
+    pg_conn_sync_later(pg);
+    return true;
 }
