@@ -220,8 +220,78 @@ static void test_many_cuts_exact_final_state(void) {
     pgt_drop(table);
 }
 
+/* ---- connections cut while loads are in flight ----------------------------- */
+
+#define LOADS 3000
+
+typedef struct lstate {
+    _Atomic int inflight, ok, unavailable, wrong;
+} lstate;
+
+typedef struct lreq {
+    lstate *ls;
+    int i;
+    _Atomic int done; /* completions seen: must end at exactly 1 */
+    vl_status st;
+} lreq;
+
+static void on_load(void *arg, vl_status st, const vl_view *v) {
+    lreq *q = arg;
+    q->st = st;
+    if (st == VL_OK && ((const cval *)v->value)->n == q->i) atomic_fetch_add(&q->ls->ok, 1);
+    else if (st == VL_EUNAVAILABLE) atomic_fetch_add(&q->ls->unavailable, 1);
+    else atomic_fetch_add(&q->ls->wrong, 1);
+    atomic_fetch_add(&q->done, 1);
+    atomic_fetch_sub(&q->ls->inflight, 1);
+}
+
+static void test_cut_during_loads(void) {
+    pgt_table(table, sizeof table, "proxy_loads");
+    start_proxy();
+    vl_upstream up;
+    vl_service *svc = open_via_proxy(2, &up);
+    PGconn *c = pgt_connect();
+    pgt_exec(c, "INSERT INTO \"%s\" SELECT ('l' || i)::bytea, "
+                "decode('a2616e19' || lpad(to_hex(i), 4, '0') || '617360', 'hex'), NULL "
+                "FROM generate_series(0, %d) i",
+             table, LOADS - 1);
+    static lreq qs[LOADS];
+    lstate ls = {0};
+    for (int i = 0; i < LOADS; i++) {
+        if (i == LOADS / 2) pgfp_cut_all(proxy);
+        while (atomic_load(&ls.inflight) >= 256) sched_yield();
+        qs[i] = (lreq){.ls = &ls, .i = i};
+        char key[16];
+        int n = snprintf(key, sizeof key, "l%d", i);
+        atomic_fetch_add(&ls.inflight, 1);
+        vl_status st;
+        while ((st = vl_read(svc, key, (size_t)n, on_load, &qs[i])) == VL_EBUSY) sched_yield();
+        CHECK_OK(st);
+    }
+    while (atomic_load(&ls.inflight)) sched_yield();
+    printf("# %d loads: %d ok, %d failed back with VL_EUNAVAILABLE\n", LOADS, ls.ok,
+           ls.unavailable);
+    CHECK_EQ(ls.wrong, 0);
+    CHECK_EQ(ls.ok + ls.unavailable, LOADS);
+    /* Each completed once; the failed ones cached nothing and load again. */
+    for (int i = 0; i < LOADS; i++) {
+        CHECK_EQ(qs[i].done, 1);
+        if (qs[i].st == VL_OK) continue;
+        char key[16];
+        int n = snprintf(key, sizeof key, "l%d", i);
+        cread r;
+        CHECK_OK(vl_read_sync(svc, key, (size_t)n, cval_read, &r));
+        CHECK_EQ(r.v.n, i);
+    }
+    CHECK_OK(vl_close(svc, NULL));
+    pgfp_stop(proxy);
+    PQfinish(c);
+    pgt_drop(table);
+}
+
 int main(void) {
     RUN(test_commit_answer_lost);
     RUN(test_many_cuts_exact_final_state);
+    RUN(test_cut_during_loads);
     return 0;
 }
