@@ -3,8 +3,9 @@
  * socket and timers in the shard's loop.
  *
  * Owns: the pg_conn state machine below, the uv_poll on PQsocket, the three
- * timers, the lists of ops waiting and on the wire, reconnect backoff, the
- * fence, and the purge schedule.
+ * timers and the prepare handle that ends groups of loads, the lists of ops
+ * waiting and on the wire, reconnect backoff, the fence, and the purge
+ * schedule.
  * Threads: the owning shard's thread only (open, load, commit, close and the
  * loop's callbacks all run there).
  *
@@ -39,14 +40,15 @@
  *   the lock is ours, so no stale commit can land after its retry.
  * - READY: the waiting requests go on the wire, in order, and new ones as
  *   they come (loads without a Sync each: sync_prep ends their group with
- *   one Sync when the loop next runs, see pg_ops.c). The watchdog drops the connection (VL_ETIMEOUT) if the oldest
- *   op waits longer than request_timeout_ms: a half-open socket or a hung
- *   server. Shard 0 also runs the purge from here.
+ *   one Sync when the loop next runs, see pg_ops.c). The watchdog drops the
+ *   connection (VL_ETIMEOUT) if the oldest op waits longer than
+ *   request_timeout_ms: a half-open socket or a hung server. Shard 0 also
+ *   runs the purge from here.
  * - Drop (any failure while connecting or connected): the socket is closed
  *   (PQfinish), every op on the wire and every waiting one fails with the
  *   status, and the state is BACKOFF. Inside vl_open there is no BACKOFF:
  *   the first failure ends in FAILED and vl_open returns its status.
- * - CLOSED: close ran; the timers are closing and the last one frees the
+ * - CLOSED: close ran; the handles are closing and the last one frees the
  *   instance.
  */
 #include <stdarg.h>
