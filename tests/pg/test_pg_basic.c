@@ -12,13 +12,18 @@
 
 static char table[64];
 
-static vl_service *open_on(const char *tbl, vl_pg_commit_mode mode, vl_upstream *up) {
+static vl_service *open_shards(const char *tbl, vl_pg_commit_mode mode, uint32_t shards,
+                               vl_upstream *up) {
     vl_pg_options po;
     pgt_pg_options(&po, tbl);
     po.commit_mode = mode;
     vl_options o;
-    test_options(&o, 2);
+    test_options(&o, shards);
     return pgt_open(&po, &o, up);
+}
+
+static vl_service *open_on(const char *tbl, vl_pg_commit_mode mode, vl_upstream *up) {
+    return open_shards(tbl, mode, 2, up);
 }
 
 static void seed(PGconn *c, const char *tbl, const char *key, const cval *v, const char *exp) {
@@ -303,6 +308,40 @@ static void test_key_too_long(void) {
     pgt_drop(table);
 }
 
+/* A batch is one transaction: one bad row (a CHECK constraint rejects its
+ * key) and none of the batch lands; every key stays dirty; once the
+ * constraint is gone, all of them land. Both commit modes. */
+static void run_batch_is_atomic(vl_pg_commit_mode mode) {
+    pgt_table(table, sizeof table, "atomic");
+    vl_upstream up;
+    vl_service *svc = open_shards(table, mode, 1, &up); /* one shard: one batch */
+    PGconn *c = pgt_connect();
+    pgt_exec(c, "ALTER TABLE \"%s\" ADD CONSTRAINT no_poison CHECK (key <> 'poison'::bytea)",
+             table);
+    const char *keys[] = {"a1", "a2", "poison", "a3"};
+    for (int i = 0; i < 4; i++) {
+        cset w = {{i, "atomic"}, 0, vl_within(60000)};
+        CHECK_OK(vl_write_sync(svc, keys[i], strlen(keys[i]), cval_set, &w));
+    }
+    CHECK_ST(vl_flush_sync(svc), VL_EQUERY); /* 23514: reported, not retryable */
+    CHECK_EQ(pgt_int(c, "SELECT count(*) FROM \"%s\"", table), 0);
+    vl_stats st;
+    CHECK_OK(vl_stats_get(svc, -1, &st));
+    CHECK_EQ(st.dirty_keys, 4);
+    pgt_exec(c, "ALTER TABLE \"%s\" DROP CONSTRAINT no_poison", table);
+    vl_status fs;
+    for (int i = 0; (fs = vl_flush_sync(svc)) != VL_OK && i < 50; i++) test_sleep_ms(20);
+    CHECK_OK(fs);
+    CHECK_EQ(pgt_int(c, "SELECT count(*) FROM \"%s\"", table), 4);
+    check_row(c, "poison", 2, "atomic");
+    CHECK_OK(vl_close(svc, NULL));
+    PQfinish(c);
+    pgt_drop(table);
+}
+
+static void test_batch_is_atomic_arrays(void) { run_batch_is_atomic(VL_PG_COMMIT_ARRAYS); }
+static void test_batch_is_atomic_rows(void) { run_batch_is_atomic(VL_PG_COMMIT_ROWS); }
+
 int main(void) {
     RUN(test_load_commit_delete_arrays);
     RUN(test_load_commit_delete_rows);
@@ -311,5 +350,7 @@ int main(void) {
     RUN(test_restart);
     RUN(test_open_errors);
     RUN(test_key_too_long);
+    RUN(test_batch_is_atomic_arrays);
+    RUN(test_batch_is_atomic_rows);
     return 0;
 }
