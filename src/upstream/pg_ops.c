@@ -117,7 +117,8 @@ static void finish_commit(pg_conn *pg, pg_op *op) {
     vl_batch_done(b, op->status);
 }
 
-/* An op's Sync arrived: it is complete. Runs last for `op` (frees it). */
+/* An op is complete (its Sync arrived; a load: its results ended). Runs
+ * last for `op` (frees it). */
 static void op_done(pg_conn *pg, pg_op *op) {
     pg_op_kind kind = (pg_op_kind)op->kind;
     vl_status st = op->status;
