@@ -241,4 +241,73 @@
 #define VL_SQLITE_PURGE_ROWS_MAX 100000u
 #define VL_SQLITE_PURGE_BACKLOG_MS 10u
 
+/* ---- the PostgreSQL upstream (vellir_pg.h) ------------------------------ */
+
+/* Default time one connection attempt may take, from PQconnectStart to a
+ * ready pipeline (TCP, authentication, the setup statements), before it is
+ * abandoned with VL_ETIMEOUT (vl_pg_options.connect_timeout_ms). libpq's own
+ * connect_timeout does not apply to a non-blocking connect. */
+#define VL_PG_CONNECT_TIMEOUT_MS_DEFAULT 5000u
+
+/* Default time the oldest request on a connection may wait for its answer
+ * (vl_pg_options.request_timeout_ms). Past it the connection is presumed
+ * dead (a half-open TCP connection, a hung server): it is dropped, every
+ * request on it fails with VL_ETIMEOUT, and a new one is made. Generous,
+ * because a slow commit is better than a duplicate connection. */
+#define VL_PG_REQUEST_TIMEOUT_MS_DEFAULT 30000u
+
+/* Reconnect backoff (vl_pg_options.reconnect_base_ms, reconnect_cap_ms):
+ * a healthy connection that is lost is replaced at once; each failed
+ * attempt after that waits base * 2^(n-1), capped, half of it jittered. */
+#define VL_PG_RECONNECT_BASE_MS_DEFAULT 10u
+#define VL_PG_RECONNECT_CAP_MS_DEFAULT 2000u
+
+/* Default most requests (loads and commit batches) one connection holds at
+ * once, sent or waiting for the connection (vl_pg_options.inflight_max).
+ * Past it a request fails with VL_EOVERLOADED. It bounds libpq's buffers and
+ * what one lost connection has to fail back. */
+#define VL_PG_INFLIGHT_DEFAULT 4096u
+#define VL_PG_INFLIGHT_MAX 65536u
+
+/* Background purge of expired rows (shard 0's connection only): one pass
+ * deletes at most vl_pg_options.purge_batch rows (default below, at most
+ * VL_PG_PURGE_BATCH_MAX), so one pass holds few row locks and a short
+ * transaction. Passes run every purge_interval_ms, and back to back (after
+ * VL_PG_PURGE_AGAIN_MS) while passes come back full. */
+#define VL_PG_PURGE_BATCH_DEFAULT 1000u
+#define VL_PG_PURGE_BATCH_MAX 100000u
+#define VL_PG_PURGE_INTERVAL_MS_DEFAULT 1000u
+#define VL_PG_PURGE_AGAIN_MS 10u
+
+/* Most parameter bytes one multi-row statement carries. A batch with more is
+ * split into several statements inside the same transaction. PostgreSQL
+ * refuses a message of 1 GB and more; 64 MiB keeps one Bind message well
+ * inside that and libpq's buffer growth modest. */
+#define VL_PG_STATEMENT_BYTES_MAX (64u << 20)
+
+/* Longest key the PostgreSQL upstream commits. The primary key is a B-tree
+ * index, whose entries cannot exceed about a third of an 8 KiB page (2704
+ * bytes with the tuple header: "index row size exceeds btree version 4
+ * maximum 2704"). A longer key's commit item fails with VL_ETOOBIG on its
+ * own instead of failing the whole batch at the server every time. */
+#define VL_PG_KEY_MAX 2600u
+
+/* After a lost connection, the new one sends nothing until the backend of
+ * the old one has ended (a session advisory lock the old one held), so a
+ * commit the old backend may still be running can never land after its own
+ * retry. It waits for that lock on the server at most this long at a time;
+ * each time that runs out it asks the server to end the old backend
+ * (pg_terminate_backend) and waits again. */
+#define VL_PG_FENCE_TERMINATE_MS 2000u
+
+/* Loads sent in one turn of the shard's loop share one Sync: one implicit
+ * read-only transaction on the server and one write to the socket, instead
+ * of one of each per load. The group is closed when the loop next runs (at
+ * most about a millisecond later on a busy shard, at once on an idle one),
+ * before any other request, or at this many loads. */
+#define VL_PG_LOAD_GROUP_MAX 128u
+
+/* Longest table (and schema) name: PostgreSQL's NAMEDATALEN - 1. */
+#define VL_PG_NAME_MAX 63u
+
 #endif /* VELLIR_LIMITS_H */
