@@ -66,7 +66,8 @@ static vl_status b_decode(void *ctx, const void *k, size_t kl, const uint8_t *p,
     return vl_cbor_dec_finish(&d);
 }
 
-static const vl_type blob_type = {"blob", sizeof(blob), NULL, NULL, b_encode, b_decode, NULL};
+static const vl_type blob_type = {.name = "blob", .size = sizeof(blob), .encode = b_encode,
+                                  .decode = b_decode};
 
 static vl_policy set_blob(void *arg, vl_mut *m) {
     memset(m->value, (int)(uintptr_t)arg, VALUE_BYTES);

@@ -120,7 +120,8 @@ static vl_status c_decode(void *ctx, const void *key, size_t klen, const uint8_t
     return cval_decode_bytes(bytes, len, value);
 }
 
-const vl_type cval_type = {"cval", sizeof(cval), NULL, NULL, c_encode, c_decode, NULL};
+const vl_type cval_type = {.name = "cval", .size = sizeof(cval), .encode = c_encode,
+                           .decode = c_decode};
 
 vl_policy cval_set(void *arg, vl_mut *m) {
     cset *a = arg;
