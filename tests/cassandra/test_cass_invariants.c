@@ -60,7 +60,7 @@ static void i1_done(void *arg, vl_status st, const vl_view *v) {
 static void *i1_main(void *arg) {
     i1_reader *rd = arg;
     _Atomic int left = 0;
-    char k[16];
+    char k[32];
     for (int rep = 0; rep < I1_READS; rep++)
         for (int i = 0; i < I1_KEYS; i++) {
             int n = snprintf(k, sizeof k, "cold-%d", i);
@@ -82,7 +82,7 @@ static void test_inv1_one_load_per_cold_key(void) {
     cass_test_options(&co, "inv1");
     vl_options o = opts(2);
     vl_service *svc = cass_test_open(&co, &counter_type_absent, &o);
-    char k[16];
+    char k[32];
     for (int i = 0; i < I1_KEYS; i++) {
         int n = snprintf(k, sizeof k, "cold-%d", i);
         set_arg a = {i * 3, 0, vl_within(10)};
@@ -126,7 +126,7 @@ typedef struct i2_writer {
 static void *i2_main(void *arg) {
     i2_writer *w = arg;
     cass_direct *mine = cd_open();
-    char k[16];
+    char k[32];
     for (int i = 0; i < I2_WRITES; i++) {
         snprintf(k, sizeof k, "w%d-%d", w->id, i % 10);
         set_arg a = {i + 1, 0, vl_immediate()};
@@ -186,7 +186,7 @@ static void *i4_main(void *arg) {
     i4_writer *w = arg;
     vl_rng rng = {(uint64_t)w->id * 7919 + 1};
     static _Thread_local i4_op ops[I4_OPS];
-    char k[16];
+    char k[32];
     for (int i = 0; i < I4_OPS; i++) {
         int key = (int)vl_rng_below(&rng, I4_KEYS);
         int n = snprintf(k, sizeof k, "w%d-%d", w->id, key);
@@ -232,7 +232,7 @@ static void test_inv4_close_leaves_the_last_values(void) {
     printf("# %llu writes, %llu coalesced into a pending commit, %llu keys committed\n",
            (unsigned long long)s.writes, (unsigned long long)s.writes_coalesced,
            (unsigned long long)s.commit_keys);
-    char k[16];
+    char k[32];
     for (int i = 0; i < I4_WRITERS; i++)
         for (int key = 0; key < I4_KEYS; key++) {
             snprintf(k, sizeof k, "w%d-%d", i, key);

@@ -77,7 +77,7 @@ static void *writer_main(void *arg) {
     writer *w = arg;
     vl_rng rng = {(uint64_t)w->id + 99};
     int64_t v = 0;
-    char k[16];
+    char k[32];
     while (!atomic_load(&w->stop)) {
         while (atomic_load(&w->inflight) >= 16) test_sleep_ms(1);
         int key = (int)vl_rng_below(&rng, KEYS);
@@ -115,7 +115,7 @@ static void test_node_stopped_mid_run(void) {
     o.log = test_log_sink;
     vl_service *svc = cass_test_open(&co, &counter_type, &o);
     /* Every key resident first, so no write needs a load while the node is down. */
-    char k[16];
+    char k[32];
     for (int i = 0; i < WRITERS; i++)
         for (int key = 0; key < KEYS; key++) {
             int n = snprintf(k, sizeof k, "w%d-%d", i, key);

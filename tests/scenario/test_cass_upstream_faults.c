@@ -127,7 +127,7 @@ static void test_per_item_statuses(void) {
     cql_fault *f = cql_fault_start();
     vl_service *svc = open_fake(f, 0, NULL, NULL, NULL);
     cql_fault_error_next(f, CF_WRITES, 3, 0x1100);
-    char k[16];
+    char k[32];
     for (int i = 0; i < 50; i++) {
         int n = snprintf(k, sizeof k, "b%d", i);
         set_arg a = {i, 0, vl_within(20)};
