@@ -47,6 +47,10 @@ make -j"$JOBS" ASAN=1 fuzz-replay
 if [ "${VELLIR_SKIP_CASSANDRA:-0}" != 1 ]; then
     step "Cassandra node: install and start"
     export VELLIR_CASSANDRA_DIR="${VELLIR_CASSANDRA_DIR:-$PWD/build/cassandra-node/run}"
+    if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then
+        DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+            openjdk-17-jdk-headless maven
+    fi
     scripts/cassandra-node.sh install
     if ! /usr/bin/python3 -c 'import cbor2' 2>/dev/null; then
         DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3-cbor2 ||
