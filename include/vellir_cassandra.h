@@ -43,10 +43,13 @@
  *             DELETE FROM ks.t USING TIMESTAMP ? WHERE key = ?
  *           TTL: the seconds left until the item's expires_at, rounded up
  *           (so Cassandra never drops a row before the cache would), computed
- *           when the request is built; UNSET when the item has no expiry (the
- *           table's default_time_to_live applies, 0 unless changed). An item
- *           whose expiry has already passed is written as a DELETE: a TTL of
- *           one second would leave it readable for up to a second.
+ *           when the request goes on the wire (and again if it is re-sent);
+ *           UNSET when the item has no expiry (the table's
+ *           default_time_to_live applies, 0 unless changed). An item whose
+ *           expiry has already passed when its commit starts is written as a
+ *           DELETE: a TTL of one second would leave it readable for up to a
+ *           second. (One that expires while its INSERT waits in the
+ *           connection's queue gets the least TTL, 1 s.)
  *           TIMESTAMP: the item's write_time_us, the wall-clock time of the
  *           key's latest write. Cassandra keeps the write with the highest
  *           timestamp, so a retried or late older write can never overwrite

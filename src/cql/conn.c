@@ -121,6 +121,7 @@ typedef struct cql_req {
     const char *query;
     cql_params params;
     cql_value values[VL_CQL_REQ_VALUES_MAX];
+    cql_bind_fn bind;
     cql_conn_cb cb;
     void *arg;
 } cql_req;
@@ -477,6 +478,7 @@ static vl_status encode(cql_conn *c, cql_req *q, int16_t id, vl_buf *b) {
         return cql_encode_prepare(cf, id, cql_slice_of(q->stmt->query, q->stmt->len), b);
     case K_QUERY: return cql_encode_query(cf, id, cql_str(q->query), &q->params, b);
     case K_EXECUTE:
+        if (q->bind) q->bind(q->arg, q->values, q->params.n_values);
         return cql_encode_execute(cf, id, cql_slice_of(q->stmt->id, q->stmt->id_len),
                                   &q->params, b);
     }
@@ -539,7 +541,7 @@ static uint64_t frame_estimate(size_t text_len, const cql_params *p) {
 }
 
 static vl_status submit(cql_conn *c, req_kind kind, cql_stmt *stmt, const char *query,
-                        const cql_params *p, cql_conn_cb cb, void *arg) {
+                        const cql_params *p, cql_bind_fn bind, cql_conn_cb cb, void *arg) {
     if (c->state == CQL_CONN_CLOSED) return VL_ECLOSED;
     if (c->state == CQL_CONN_BACKOFF)
         return c->last_error != VL_OK ? c->last_error : VL_EUNAVAILABLE;
@@ -558,6 +560,7 @@ static vl_status submit(cql_conn *c, req_kind kind, cql_stmt *stmt, const char *
         if (p->n_values) memcpy(q->values, p->values, p->n_values * sizeof *q->values);
     }
     q->params.values = q->values;
+    q->bind = bind;
     q->cb = cb;
     q->arg = arg;
     enqueue(c, q, false);
@@ -568,13 +571,19 @@ static vl_status submit(cql_conn *c, req_kind kind, cql_stmt *stmt, const char *
 vl_status cql_conn_query(cql_conn *c, const char *query, const cql_params *p, cql_conn_cb cb,
                          void *arg) {
     if (!query) return VL_EINVAL;
-    return submit(c, K_QUERY, NULL, query, p, cb, arg);
+    return submit(c, K_QUERY, NULL, query, p, NULL, cb, arg);
 }
 
 vl_status cql_conn_execute(cql_conn *c, cql_stmt *s, const cql_params *p, cql_conn_cb cb,
                            void *arg) {
     if (!s) return VL_EINVAL;
-    return submit(c, K_EXECUTE, s, NULL, p, cb, arg);
+    return submit(c, K_EXECUTE, s, NULL, p, NULL, cb, arg);
+}
+
+vl_status cql_conn_execute_bound(cql_conn *c, cql_stmt *s, const cql_params *p,
+                                 cql_bind_fn bind, cql_conn_cb cb, void *arg) {
+    if (!s) return VL_EINVAL;
+    return submit(c, K_EXECUTE, s, NULL, p, bind, cb, arg);
 }
 
 /* ---- losing a socket ----------------------------------------------------------- */

@@ -118,6 +118,15 @@ vl_status cql_conn_query(cql_conn *c, const char *query, const cql_params *p,
 vl_status cql_conn_execute(cql_conn *c, cql_stmt *s, const cql_params *p,
                            cql_conn_cb cb, void *arg);
 
+/* Late binding: `bind` runs right before the request is encoded, each time
+ * it is (when it goes on the wire, and again after a re-PREPARE), with the
+ * request's copy of its values, which it may change in place (same count).
+ * For values that depend on the time they are sent, such as a TTL computed
+ * from an absolute expiry. Otherwise as cql_conn_execute. */
+typedef void (*cql_bind_fn)(void *arg, cql_value *values, uint16_t n);
+vl_status cql_conn_execute_bound(cql_conn *c, cql_stmt *s, const cql_params *p,
+                                 cql_bind_fn bind, cql_conn_cb cb, void *arg);
+
 /* While corked, frames collect in the send buffer and go out in one write
  * at uncork: submit a batch's requests between the two. Nests. */
 void cql_conn_cork(cql_conn *c);

@@ -286,6 +286,16 @@ static int32_t ttl_of(int64_t expires_at, int64_t now_ms) {
     return (int32_t)s;
 }
 
+/* The TTL again, as the INSERT is encoded (it may have waited in the
+ * connection's queue, or be sent again after a re-PREPARE). An item that
+ * expired while it waited gets the least TTL, 1 s: the statement cannot turn
+ * into a DELETE any more at that point. */
+static void bind_ttl(void *arg, cql_value *v, uint16_t n) {
+    const commit_slot *s = arg;
+    const vl_commit_item *it = &s->job->b->items[s->i];
+    if (n == 4 && it->expires_at) v[2] = cql_int(ttl_of(it->expires_at, vl_wall_ms()));
+}
+
 static vl_status submit_item(commit_job *job, uint32_t i) {
     cass *u = job->u;
     const vl_commit_item *it = &job->b->items[i];
@@ -310,7 +320,9 @@ static vl_status submit_item(commit_job *job, uint32_t i) {
         stmt = u->ins;
     }
     job->slots[i] = (commit_slot){job, i};
-    return busy_status(cql_conn_execute(u->conn, stmt, &p, on_committed, &job->slots[i]));
+    cql_bind_fn bind = !del && it->expires_at ? bind_ttl : NULL;
+    return busy_status(
+        cql_conn_execute_bound(u->conn, stmt, &p, bind, on_committed, &job->slots[i]));
 }
 
 static vl_status cs_commit(void *inst, vl_batch *b) {

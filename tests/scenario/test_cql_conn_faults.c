@@ -5,7 +5,8 @@
  * tests/cassandra): authentication, a refused protocol version, server
  * errors (retryable and not), Unprepared and re-PREPARE, a connection
  * dropped mid-request, request timeouts and orphaned stream ids, too many
- * orphans, the window and the queue bound, a node that is gone.
+ * orphans, the window and the queue bound, a node that is gone; and late
+ * binding (values computed when a request goes on the wire).
  *
  * Owns: a private libuv loop, its connections, one fault injector per test.
  * Threads: the test thread runs the loop; the injector has its own thread.
@@ -407,6 +408,48 @@ static void test_close_completes_everything(void) {
     cql_fault_stop(f);
 }
 
+/* ---- late binding ------------------------------------------------------------------------ */
+
+static int binds;
+
+static void bind_late(void *arg, cql_value *v, uint16_t n) {
+    (void)arg;
+    CHECK_EQ(n, 4);
+    binds++;
+    v[1] = cql_blob("late", 4); /* what the server gets is what bind set */
+}
+
+static void test_late_binding(void) {
+    cql_fault *f = cql_fault_start();
+    seen s = {0};
+    cql_conn *c = conn_to(f, &s, NULL);
+    cql_stmt *ins = cql_conn_statement(c, INSERT);
+    cql_value v[4] = {cql_blob("lb", 2), cql_blob("early", 5), cql_unset(), cql_bigint(1)};
+    cql_params p = {.consistency = CQL_ONE, .values = v, .n_values = 4};
+    reply r = {0};
+    /* Submitted before the connection exists: bound only when it is sent. */
+    CHECK_OK(cql_conn_execute_bound(c, ins, &p, bind_late, on_reply, &r));
+    CHECK_EQ(binds, 0);
+    cql_conn_start(c);
+    run_until(&r.done, 3000);
+    CHECK_OK(r.st);
+    CHECK_EQ(binds, 1);
+    vl_buf b = {0};
+    CHECK_OK(cql_fault_get(f, "lb", 2, &b));
+    CHECK(b.len == 4 && memcmp(b.data, "late", 4) == 0);
+    vl_buf_free(&b);
+    /* Sent again after Unprepared: bound again. */
+    cql_fault_forget_prepared(f);
+    reply r2 = {0};
+    v[3] = cql_bigint(2);
+    CHECK_OK(cql_conn_execute_bound(c, ins, &p, bind_late, on_reply, &r2));
+    run_until(&r2.done, 3000);
+    CHECK_OK(r2.st);
+    CHECK_EQ(binds, 3);
+    close_conn(c);
+    cql_fault_stop(f);
+}
+
 int main(void) {
     CHECK(uv_loop_init(&loop) == 0);
     uv_timer_init(&loop, &tick);
@@ -422,6 +465,7 @@ int main(void) {
     RUN(test_window_and_queue_bound);
     RUN(test_node_gone);
     RUN(test_close_completes_everything);
+    RUN(test_late_binding);
     uv_close((uv_handle_t *)&tick, NULL);
     uv_run(&loop, UV_RUN_DEFAULT);
     CHECK(uv_loop_close(&loop) == 0);
