@@ -310,4 +310,64 @@
 /* Longest table (and schema) name: PostgreSQL's NAMEDATALEN - 1. */
 #define VL_PG_NAME_MAX 63u
 
+/* ---- the CQL connection (src/cql/conn.c) and the Cassandra upstream ----- */
+
+/* Default time for one connection attempt: TCP connect, OPTIONS, STARTUP,
+ * authentication, USE and the PREPAREs of the registered statements. A node
+ * that cannot finish a handshake in 5 s on loopback or a LAN is not serving
+ * (Cassandra itself answers in milliseconds once it listens). */
+#define VL_CQL_CONNECT_TIMEOUT_MS_DEFAULT 5000u
+
+/* Default client-side timeout of one request. Longer than the server's own
+ * timeouts (Cassandra 5.0: writes 2 s, reads 5 s, range reads 10 s), so a
+ * slow replica normally comes back as a server Write_timeout/Read_timeout
+ * first; the client timeout is for a node that stopped answering at all.
+ * A timed-out request's stream id is orphaned (src/cql/streams.h). */
+#define VL_CQL_REQUEST_TIMEOUT_MS_DEFAULT 12000u
+
+/* Default number of requests a connection holds that are not on the wire:
+ * waiting for a free stream id (the window, VL_CQL_INFLIGHT_DEFAULT, is
+ * full), for the connection to come up, or for a re-PREPARE. Past it a
+ * submission answers VL_EBUSY at once. A shard's own commit traffic is at
+ * most batch_max x commit_inflight (1024 by default); 8192 leaves room for a
+ * burst of cold loads on top, and bounds the queue at about 1.5 MiB. */
+#define VL_CQL_QUEUE_DEFAULT 8192u
+
+/* Reconnection backoff after a failed connection attempt: the first retry
+ * after 100 ms, doubling up to 2 s, half of each delay random so that the
+ * shards of a service (each with its own connection) do not reconnect in
+ * step. A connection that was READY and dropped reconnects at once. Capped at
+ * 2 s so a node that comes back is used within about 2 s. */
+#define VL_CQL_RECONNECT_BASE_MS_DEFAULT 100u
+#define VL_CQL_RECONNECT_CAP_MS_DEFAULT 2000u
+
+/* A connection with more orphaned stream ids than this fraction (1/N) of
+ * its window is replaced: a node that leaves that many requests unanswered
+ * is stuck, and orphans would otherwise shrink the window to nothing. */
+#define VL_CQL_ORPHAN_FRACTION 2u
+
+/* Most AUTH_CHALLENGE rounds answered in one handshake. SASL PLAIN (what
+ * PasswordAuthenticator speaks) needs none; a server that keeps challenging
+ * is refused rather than looped with. */
+#define VL_CQL_AUTH_ROUNDS_MAX 4u
+
+/* Most values bound to one request submitted through a connection (they are
+ * copied into the request so it can be re-encoded after a re-PREPARE).
+ * vellir's statements bind at most 4 (key, value, TTL, timestamp). */
+#define VL_CQL_REQ_VALUES_MAX 8u
+
+/* Bytes a connection asks the kernel for per read, at least. Frames larger
+ * than this are read in as many chunks as they need, up to
+ * VL_CQL_RESPONSE_MAX_DEFAULT. */
+#define VL_CQL_READ_CHUNK 65536u
+
+/* Longest keyspace or table name: Cassandra refuses names longer than 48
+ * characters (SchemaConstants.NAME_LENGTH). */
+#define VL_CASSANDRA_NAME_MAX 48u
+
+/* Largest TTL Cassandra accepts, in seconds (20 years, Attributes.MAX_TTL).
+ * An expiry further out is stored with this TTL: the row then disappears
+ * from Cassandra before the cache would expire it, never after. */
+#define VL_CASSANDRA_TTL_MAX 630720000
+
 #endif /* VELLIR_LIMITS_H */

@@ -11,7 +11,8 @@ PKGS=(
   libuv1-dev libxxhash-dev libcbor-dev libsqlite3-dev    # libvellir
   libpq-dev postgresql                                   # PostgreSQL upstream + test instance
   redis-tools redis-server libhiredis-dev python3-redis  # server tests and benchmarks
-  python3-cassandra                                      # Cassandra cross-checks
+  python3-cassandra python3-cbor2                        # Cassandra/PG cross-checks
+  openjdk-17-jdk-headless maven                          # the Cassandra test node
   zstd procps iproute2 curl                              # traces, process and port checks
 )
 
