@@ -3,6 +3,7 @@
 # Idempotent; needs root (or sudo) only when something is missing.
 #
 #   scripts/deps.sh           build + test dependencies
+#   scripts/deps.sh --bench   those, plus what the benchmarks' plots need
 #   scripts/deps.sh --check   exit 1 (and list them) if any are missing
 set -euo pipefail
 
@@ -15,6 +16,10 @@ PKGS=(
   openjdk-17-jdk-headless maven                          # the Cassandra test node
   zstd procps iproute2 curl                              # traces, process and port checks
 )
+
+# Only for the benchmarks' plots: scripts/deps.sh --bench
+BENCH_PKGS=(python3-matplotlib hyperfine)
+if [ "${1:-}" = "--bench" ]; then PKGS+=("${BENCH_PKGS[@]}"); shift; fi
 
 missing=()
 for p in "${PKGS[@]}"; do

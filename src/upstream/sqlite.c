@@ -23,7 +23,7 @@ void vl_sqlite_options_init(vl_sqlite_options *o) {
     memset(o, 0, sizeof *o);
     o->table = "vellir";
     o->create_table = true;
-    o->synchronous = VL_SQLITE_SYNC_NORMAL;
+    o->synchronous = VL_SQLITE_SYNC_FULL;
 }
 
 /* ---- logging -------------------------------------------------------------- */
