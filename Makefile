@@ -72,7 +72,7 @@ BENCH_BIN := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 .SECONDARY:
 
 .PHONY: test-pg test-cassandra all lib test examples bench clean fuzz fuzz-replay print-builddir
-all: lib $(SERVER) examples bench
+all: lib $(SERVER) examples bench $(TEST_BIN) $(PG_TEST_BIN) $(CASS_TEST_BIN)
 
 lib: $(LIB)
 

@@ -112,7 +112,7 @@ static double run_vellir(const trace *t, uint64_t cap, uint32_t policy, uint32_t
         memcpy(e->data, &k, 4);
         if (table_insert(&tab, h, e) != VL_OK || evict_on_insert(&ev, e, h) != VL_OK) exit(1);
     }
-    for (uint64_t i = 0; i <= tab.mask; i++) free(tab.slots[i]);
+    for (uint64_t i = 0; i < tab.cap; i++) free(table_slot(&tab, i));
     table_free(&tab);
     evict_free(&ev);
     return (double)hits / (double)t->n;
@@ -245,7 +245,7 @@ static void row(const trace *t, uint32_t cap) {
     double lru = run_lru(t, cap), opt = run_opt(t, cap);
     double s5 = run_vellir(t, cap, VL_EVICT_SAMPLED_LRU, VL_EVICT_SAMPLES_DEFAULT);
     double s3 = run_vellir(t, cap, VL_EVICT_S3FIFO, 0);
-    printf("| %s | %u | %.4f | %.4f (%.3fx) | %.4f (%.3fx) | %.4f |\n", t->name, cap, lru, s5,
+    printf("| %s | %u | %.4f | %.4f (%.4fx) | %.4f (%.4fx) | %.4f |\n", t->name, cap, lru, s5,
            s5 / lru, s3, s3 / lru, opt);
     fflush(stdout);
     if (csv) fprintf(csv, "%s,%u,%.6f,%.6f,%.6f,%.6f\n", t->name, cap, lru, s5, s3, opt);

@@ -48,7 +48,13 @@ static vl_status null_commit(void *i, vl_batch *b) {
     return VL_OK;
 }
 static void null_close(void *i) { (void)i; }
-static const vl_upstream_ops null_ops = {"null", null_open, null_load, null_commit, null_close};
+static const vl_upstream_ops null_ops = {
+    .name = "null",
+    .open = null_open,
+    .load = null_load,
+    .commit = null_commit,
+    .close = null_close,
+};
 
 /* ---- a 32-byte value ------------------------------------------------------ */
 

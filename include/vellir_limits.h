@@ -90,13 +90,18 @@
 /* ---- bounds: eviction and expiry ------------------------------------ */
 
 /* Sampled LRU: keys sampled per eviction, and the candidate pool kept
- * between evictions (vl_options.evict_samples, evict_pool). Redis's
- * defaults; bench/bench_hitratio measures them against exact LRU. */
-#define VL_EVICT_SAMPLES_DEFAULT 5u
+ * between evictions (vl_options.evict_samples, evict_pool). The pool is
+ * Redis's 16; the samples are 10, not Redis's 5: with 5, P3 and P6 at 200K
+ * entries fall 0.5-1.5% below exact LRU (bench/bench_hitratio, docs/bounds.md). */
+#define VL_EVICT_SAMPLES_DEFAULT 10u
 #define VL_EVICT_POOL_DEFAULT 16u
 #define VL_EVICT_SAMPLES_MAX 64u
 /* The pool is scanned linearly on each eviction and removal. */
 #define VL_EVICT_POOL_MAX 64u
+/* Sampled LRU: where a new key enters the recency order, in percent of a
+ * cache's worth of accesses (0: at the head, as Redis; 50: the middle).
+ * Midpoint insertion is scan resistant; see src/evict.c. */
+#define VL_EVICT_INSERT_AGE_PCT 50u
 
 /* Redis's active expiry cycle (vl_options.expire), with Redis's defaults:
  * 10 slow cycles a second, each sampling 20 expiring keys per loop and
@@ -198,6 +203,177 @@
  * A server configured with a larger value_max raises it to match. */
 #define VL_RESP_QUERY_MAX_DEFAULT (64u << 20)
 
+/* ---- the SQLite upstream (vellir_sqlite.h) ------------------------------ */
+
+/* Longest table name. Names are plain identifiers ([A-Za-z_][A-Za-z0-9_]*)
+ * so they can be quoted without escaping; 64 bytes is PostgreSQL's limit,
+ * and a name that fits both stores is portable. */
+#define VL_SQLITE_TABLE_NAME_MAX 64u
+
+/* Default reader threads (one connection each) that serve loads. In WAL
+ * mode readers never block each other or the writer; two keep a two-core
+ * machine busy while a shard thread decodes (bench/bench_sqlite measures). */
+#define VL_SQLITE_READERS_DEFAULT 2u
+/* Past this many, readers only add switching and file descriptors. */
+#define VL_SQLITE_READERS_MAX 64u
+
+/* Loads one reader takes from its queue at once and runs inside one read
+ * transaction: the snapshot is taken once for all of them. Small enough
+ * that a long run of loads never pins an old snapshot (which would stop a
+ * checkpoint from finishing and let the WAL grow). */
+#define VL_SQLITE_READ_GROUP_MAX 64u
+
+/* Default and ceiling for vl_sqlite_options.group_max: commit batches the
+ * writer merges into one transaction when they queue up. 64 batches of the
+ * default 256 keys is 16,384 rows, a transaction of a few MiB of WAL. */
+#define VL_SQLITE_GROUP_MAX_DEFAULT 64u
+#define VL_SQLITE_GROUP_MAX 1024u
+
+/* Default busy timeout: the longest a connection waits for a lock held by
+ * another program on the same file (or for WAL recovery) before the request
+ * fails with VL_EOVERLOADED and the cache retries it. The service's own
+ * shards never wait for each other (one writer thread), so this is the last
+ * resort, not the common path. */
+#define VL_SQLITE_BUSY_TIMEOUT_MS_DEFAULT 5000u
+
+/* Background purge of expired rows: a pass every second by default, each
+ * deleting at most 1,000 rows in one short write transaction (a few ms), so
+ * the commits queued behind it wait at most that long. While a pass finds a
+ * full quota, the next one comes after VL_SQLITE_PURGE_BACKLOG_MS instead.
+ * The ceiling keeps one pass's transaction, and its WAL, small. */
+#define VL_SQLITE_PURGE_INTERVAL_MS_DEFAULT 1000u
+#define VL_SQLITE_PURGE_ROWS_DEFAULT 1000u
+#define VL_SQLITE_PURGE_ROWS_MAX 100000u
+#define VL_SQLITE_PURGE_BACKLOG_MS 10u
+
+/* ---- the PostgreSQL upstream (vellir_pg.h) ------------------------------ */
+
+/* Default time one connection attempt may take, from PQconnectStart to a
+ * ready pipeline (TCP, authentication, the setup statements), before it is
+ * abandoned with VL_ETIMEOUT (vl_pg_options.connect_timeout_ms). libpq's own
+ * connect_timeout does not apply to a non-blocking connect. */
+#define VL_PG_CONNECT_TIMEOUT_MS_DEFAULT 5000u
+
+/* Default time the oldest request on a connection may wait for its answer
+ * (vl_pg_options.request_timeout_ms). Past it the connection is presumed
+ * dead (a half-open TCP connection, a hung server): it is dropped, every
+ * request on it fails with VL_ETIMEOUT, and a new one is made. Generous,
+ * because a slow commit is better than a duplicate connection. */
+#define VL_PG_REQUEST_TIMEOUT_MS_DEFAULT 30000u
+
+/* Reconnect backoff (vl_pg_options.reconnect_base_ms, reconnect_cap_ms):
+ * a healthy connection that is lost is replaced at once; each failed
+ * attempt after that waits base * 2^(n-1), capped, half of it jittered. */
+#define VL_PG_RECONNECT_BASE_MS_DEFAULT 10u
+#define VL_PG_RECONNECT_CAP_MS_DEFAULT 2000u
+
+/* Default most requests (loads and commit batches) one connection holds at
+ * once, sent or waiting for the connection (vl_pg_options.inflight_max).
+ * Past it a request fails with VL_EOVERLOADED. It bounds libpq's buffers and
+ * what one lost connection has to fail back. */
+#define VL_PG_INFLIGHT_DEFAULT 4096u
+#define VL_PG_INFLIGHT_MAX 65536u
+
+/* Background purge of expired rows (shard 0's connection only): one pass
+ * deletes at most vl_pg_options.purge_batch rows (default below, at most
+ * VL_PG_PURGE_BATCH_MAX), so one pass holds few row locks and a short
+ * transaction. Passes run every purge_interval_ms, and back to back (after
+ * VL_PG_PURGE_AGAIN_MS) while passes come back full. */
+#define VL_PG_PURGE_BATCH_DEFAULT 1000u
+#define VL_PG_PURGE_BATCH_MAX 100000u
+#define VL_PG_PURGE_INTERVAL_MS_DEFAULT 1000u
+#define VL_PG_PURGE_AGAIN_MS 10u
+
+/* Most parameter bytes one multi-row statement carries. A batch with more is
+ * split into several statements inside the same transaction. PostgreSQL
+ * refuses a message of 1 GB and more; 64 MiB keeps one Bind message well
+ * inside that and libpq's buffer growth modest. */
+#define VL_PG_STATEMENT_BYTES_MAX (64u << 20)
+
+/* Longest key the PostgreSQL upstream commits. The primary key is a B-tree
+ * index, whose entries cannot exceed about a third of an 8 KiB page (2704
+ * bytes with the tuple header: "index row size exceeds btree version 4
+ * maximum 2704"). A longer key's commit item fails with VL_ETOOBIG on its
+ * own instead of failing the whole batch at the server every time. */
+#define VL_PG_KEY_MAX 2600u
+
+/* After a lost connection, the new one sends nothing until the backend of
+ * the old one has ended (a session advisory lock the old one held), so a
+ * commit the old backend may still be running can never land after its own
+ * retry. It waits for that lock on the server at most this long at a time;
+ * each time that runs out it asks the server to end the old backend
+ * (pg_terminate_backend) and waits again. */
+#define VL_PG_FENCE_TERMINATE_MS 2000u
+
+/* Loads sent in one turn of the shard's loop share one Sync: one implicit
+ * read-only transaction on the server and one write to the socket, instead
+ * of one of each per load. The group is closed when the loop next runs (at
+ * most about a millisecond later on a busy shard, at once on an idle one),
+ * before any other request, or at this many loads. */
+#define VL_PG_LOAD_GROUP_MAX 128u
+
+/* Longest table (and schema) name: PostgreSQL's NAMEDATALEN - 1. */
+#define VL_PG_NAME_MAX 63u
+
+/* ---- the CQL connection (src/cql/conn.c) and the Cassandra upstream ----- */
+
+/* Default time for one connection attempt: TCP connect, OPTIONS, STARTUP,
+ * authentication, USE and the PREPAREs of the registered statements. A node
+ * that cannot finish a handshake in 5 s on loopback or a LAN is not serving
+ * (Cassandra itself answers in milliseconds once it listens). */
+#define VL_CQL_CONNECT_TIMEOUT_MS_DEFAULT 5000u
+
+/* Default client-side timeout of one request. Longer than the server's own
+ * timeouts (Cassandra 5.0: writes 2 s, reads 5 s, range reads 10 s), so a
+ * slow replica normally comes back as a server Write_timeout/Read_timeout
+ * first; the client timeout is for a node that stopped answering at all.
+ * A timed-out request's stream id is orphaned (src/cql/streams.h). */
+#define VL_CQL_REQUEST_TIMEOUT_MS_DEFAULT 12000u
+
+/* Default number of requests a connection holds that are not on the wire:
+ * waiting for a free stream id (the window, VL_CQL_INFLIGHT_DEFAULT, is
+ * full), for the connection to come up, or for a re-PREPARE. Past it a
+ * submission answers VL_EBUSY at once. A shard's own commit traffic is at
+ * most batch_max x commit_inflight (1024 by default); 8192 leaves room for a
+ * burst of cold loads on top, and bounds the queue at about 1.5 MiB. */
+#define VL_CQL_QUEUE_DEFAULT 8192u
+
+/* Reconnection backoff after a failed connection attempt: the first retry
+ * after 100 ms, doubling up to 2 s, half of each delay random so that the
+ * shards of a service (each with its own connection) do not reconnect in
+ * step. A connection that was READY and dropped reconnects at once. Capped at
+ * 2 s so a node that comes back is used within about 2 s. */
+#define VL_CQL_RECONNECT_BASE_MS_DEFAULT 100u
+#define VL_CQL_RECONNECT_CAP_MS_DEFAULT 2000u
+
+/* A connection with more orphaned stream ids than this fraction (1/N) of
+ * its window is replaced: a node that leaves that many requests unanswered
+ * is stuck, and orphans would otherwise shrink the window to nothing. */
+#define VL_CQL_ORPHAN_FRACTION 2u
+
+/* Most AUTH_CHALLENGE rounds answered in one handshake. SASL PLAIN (what
+ * PasswordAuthenticator speaks) needs none; a server that keeps challenging
+ * is refused rather than looped with. */
+#define VL_CQL_AUTH_ROUNDS_MAX 4u
+
+/* Most values bound to one request submitted through a connection (they are
+ * copied into the request so it can be re-encoded after a re-PREPARE).
+ * vellir's statements bind at most 4 (key, value, TTL, timestamp). */
+#define VL_CQL_REQ_VALUES_MAX 8u
+
+/* Bytes a connection asks the kernel for per read, at least. Frames larger
+ * than this are read in as many chunks as they need, up to
+ * VL_CQL_RESPONSE_MAX_DEFAULT. */
+#define VL_CQL_READ_CHUNK 65536u
+
+/* Longest keyspace or table name: Cassandra refuses names longer than 48
+ * characters (SchemaConstants.NAME_LENGTH). */
+#define VL_CASSANDRA_NAME_MAX 48u
+
+/* Largest TTL Cassandra accepts, in seconds (20 years, Attributes.MAX_TTL).
+ * An expiry further out is stored with this TTL: the row then disappears
+ * from Cassandra before the cache would expire it, never after. */
+#define VL_CASSANDRA_TTL_MAX 630720000
 /* ---- vellir-server ------------------------------------------------------ */
 /* The server's own bounds (src/server/, docs/server.md). Those marked
  * "default" are command-line options of vellir-server. */

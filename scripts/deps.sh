@@ -3,6 +3,7 @@
 # Idempotent; needs root (or sudo) only when something is missing.
 #
 #   scripts/deps.sh           build + test dependencies
+#   scripts/deps.sh --bench   those, plus what the benchmarks' plots need
 #   scripts/deps.sh --check   exit 1 (and list them) if any are missing
 set -euo pipefail
 
@@ -11,9 +12,14 @@ PKGS=(
   libuv1-dev libxxhash-dev libcbor-dev libsqlite3-dev    # libvellir
   libpq-dev postgresql                                   # PostgreSQL upstream + test instance
   redis-tools redis-server libhiredis-dev python3-redis  # server tests and benchmarks
-  python3-cassandra                                      # Cassandra cross-checks
+  python3-cassandra python3-cbor2                        # Cassandra/PG cross-checks
+  openjdk-17-jdk-headless maven                          # the Cassandra test node
   zstd procps iproute2 curl                              # traces, process and port checks
 )
+
+# Only for the benchmarks' plots: scripts/deps.sh --bench
+BENCH_PKGS=(python3-matplotlib hyperfine)
+if [ "${1:-}" = "--bench" ]; then PKGS+=("${BENCH_PKGS[@]}"); shift; fi
 
 missing=()
 for p in "${PKGS[@]}"; do

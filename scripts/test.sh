@@ -11,6 +11,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 JOBS=${JOBS:-$(nproc)}
+
+# Servers this run starts are stopped on exit, by their own scripts (which
+# stop them by their pids), whatever happens.
+pg_started_here=0
+cass_started=0
+cleanup() {
+  if [ "$pg_started_here" = 1 ]; then scripts/pg-node.sh stop || true; fi
+  if [ "$cass_started" = 1 ]; then scripts/cassandra-node.sh stop || true; fi
+}
+trap cleanup EXIT
 t0=$SECONDS
 step() { printf '\n==== %s  (+%ds)\n' "$*" $((SECONDS - t0)); }
 
@@ -37,5 +47,51 @@ make -j"$JOBS" TSAN=1 test
 
 step "fuzz corpora replay (ASan+UBSan)"
 make -j"$JOBS" ASAN=1 fuzz-replay
+
+# ---- PostgreSQL upstream against a real server -------------------------------
+# A private PostgreSQL 15 instance (scripts/pg-node.sh: installs Debian's
+# package if missing, initdb in build/pg-node/data, 127.0.0.1:15432), the
+# tests/pg suites in the plain, ASan+UBSan and TSan builds, and the instance
+# stopped again on exit if this run started it. VELLIR_SKIP_PG=1 skips it.
+if [ "${VELLIR_SKIP_PG:-0}" != 1 ]; then
+  step "PostgreSQL test instance"
+  if ! scripts/pg-node.sh status >/dev/null 2>&1; then
+    pg_started_here=1
+    scripts/pg-node.sh start
+  fi
+  step "PostgreSQL tests (gcc)"
+  make -j"$JOBS" test-pg
+  step "PostgreSQL tests under ASan+UBSan"
+  make -j"$JOBS" ASAN=1 test-pg
+  step "PostgreSQL tests under TSan"
+  make -j"$JOBS" TSAN=1 test-pg
+  if [ "$pg_started_here" = 1 ]; then scripts/pg-node.sh stop; pg_started_here=0; fi
+fi
+
+# ---- Cassandra: the real node (self-contained section) ----------------------
+# Installs the Cassandra 5.0.9 test node (Maven Central jars), starts it once, runs
+# the suites that need it in the plain and ASan builds, and stops it on exit,
+# whatever happens. The node lives in this checkout's build dir unless
+# VELLIR_CASSANDRA_DIR says otherwise. Skip with VELLIR_SKIP_CASSANDRA=1.
+if [ "${VELLIR_SKIP_CASSANDRA:-0}" != 1 ]; then
+    step "Cassandra node: install and start"
+    export VELLIR_CASSANDRA_DIR="${VELLIR_CASSANDRA_DIR:-$PWD/build/cassandra-node/run}"
+    scripts/cassandra-node.sh install  # JDK 17, Maven, python3-cbor2: scripts/deps.sh
+    cass_t0=$(date +%s%N)
+    scripts/cassandra-node.sh start
+    cass_started=1
+    printf 'Cassandra node took %d.%01d s to start\n' \
+        $((($(date +%s%N) - cass_t0) / 1000000000)) $((($(date +%s%N) - cass_t0) / 100000000 % 10))
+
+    step "Cassandra suites (gcc)"
+    make -j"$JOBS" test-cassandra
+
+    step "Cassandra suites under ASan+UBSan"
+    make -j"$JOBS" ASAN=1 test-cassandra
+
+    step "Cassandra node: stop"
+    scripts/cassandra-node.sh stop
+    cass_started=0
+fi
 
 step "all passed"

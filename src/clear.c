@@ -131,7 +131,7 @@ void clear_begin(vl_shard *sh, vl_ctl *c) {
 /* Drops every entry of the shard; no key may be LOADING. */
 static void drop_everything(vl_shard *sh) {
     commit_forget_all(sh, VL_OK);
-    for (uint64_t i = 0; i <= sh->table.mask && sh->table.count > 0;) {
+    for (uint64_t i = 0; i < sh->table.cap && sh->table.count > 0;) {
         vl_entry *e = table_slot(&sh->table, i);
         if (!e) {
             i++;

@@ -274,8 +274,12 @@ static void batch_start(vl_shard *sh) {
             key_failed(sh, rec, st);
         }
     }
+    /* A value may encode to no bytes: it must still not look like a delete,
+     * even when the batch's buffer was never allocated. */
+    static const uint8_t no_bytes[1];
+    const uint8_t *base = job->bytes.data ? job->bytes.data : no_bytes;
     for (uint32_t i = 0; i < job->pub.count; i++)
-        job->pub.items[i].value = offs[i] == SIZE_MAX ? NULL : job->bytes.data + offs[i];
+        job->pub.items[i].value = offs[i] == SIZE_MAX ? NULL : base + offs[i];
     free(offs);
     if (job->pub.count == 0) {
         batch_free(job);
@@ -292,9 +296,20 @@ static void batch_start(vl_shard *sh) {
     }
 }
 
+/* Past the close deadline nothing new starts, and no timer is armed for a
+ * due key: what is in flight finishes, and commit_give_up (every shard turn
+ * in FLUSHING) takes every key that is still, or again, due. Without this,
+ * a key failing for good was re-sent the moment it failed (its retry delay
+ * is capped at the deadline, which has passed), so commit_give_up never
+ * found it waiting in the deadline heap and close never ended. */
+static bool past_close_deadline(const vl_shard *sh) {
+    return sh->phase >= PH_FLUSHING && sh->now_us >= sh->close_deadline_us;
+}
+
 static void arm_timer(vl_shard *sh) {
     vl_hnode *h = heap_min(&sh->due);
-    int64_t at = (h && sh->inflight_batches < sh->svc->opts.commit_inflight) ? h->key : INT64_MAX;
+    int64_t at = (h && sh->inflight_batches < sh->svc->opts.commit_inflight &&
+                  !past_close_deadline(sh)) ? h->key : INT64_MAX;
     if (at == sh->commit_timer_at) return;
     sh->commit_timer_at = at;
     if (at == INT64_MAX) {
@@ -315,7 +330,7 @@ void commit_pump(vl_shard *sh) {
         return;
     }
     sh->now_us = vl_mono_us();
-    while (sh->inflight_batches < sh->svc->opts.commit_inflight &&
+    while (!past_close_deadline(sh) && sh->inflight_batches < sh->svc->opts.commit_inflight &&
            (h = heap_min(&sh->due)) && h->key <= sh->now_us)
         batch_start(sh);
     arm_timer(sh);

@@ -179,6 +179,8 @@ static vl_status start_shards(vl_service *svc) {
     pthread_mutex_lock(&svc->start_mu);
     while (svc->started < n) pthread_cond_wait(&svc->start_cv, &svc->start_mu);
     if (st == VL_OK) st = svc->start_status;
+    svc->start_over = true;
+    pthread_cond_broadcast(&svc->start_cv);
     pthread_mutex_unlock(&svc->start_mu);
     if (st == VL_OK) return VL_OK;
     /* Stop what started; shards that failed to open have exited already. */

@@ -34,6 +34,7 @@ struct vl_service {
     pthread_cond_t start_cv;
     uint32_t started;
     vl_status start_status;
+    bool start_over;     /* every shard started has reported (under start_mu) */
 };
 
 /* The shard whose thread is running, or NULL on other threads. */

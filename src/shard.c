@@ -281,7 +281,7 @@ static void close_handle(uv_handle_t *h, void *arg) {
 
 static void free_entries(vl_shard *sh) {
     const vl_type *t = &sh->svc->type;
-    for (uint64_t i = 0; i <= sh->table.mask; i++) {
+    for (uint64_t i = 0; i < sh->table.cap; i++) {
         vl_entry *e = table_slot(&sh->table, i);
         if (!e) continue;
         if ((e->flags & F_PRESENT) && t->destroy) t->destroy(t->ctx, entry_value(e));
@@ -306,12 +306,23 @@ static void report_started(vl_shard *sh, vl_status st) {
     pthread_mutex_unlock(&svc->start_mu);
 }
 
+/* A shard whose upstream failed to open waits until every shard has set
+ * up before it tears its loop down: its closed file descriptors must not be
+ * reused by a sibling still setting up, which ThreadSanitizer (blind to the
+ * kernel's ordering) reports as a race on the descriptor. */
+static void wait_start_over(vl_service *svc) {
+    pthread_mutex_lock(&svc->start_mu);
+    while (!svc->start_over) pthread_cond_wait(&svc->start_cv, &svc->start_mu);
+    pthread_mutex_unlock(&svc->start_mu);
+}
+
 static void *shard_main(void *p) {
     vl_shard *sh = p;
     vl_current_shard = sh;
     vl_status st = shard_setup(sh);
     report_started(sh, st);
     if (st == VL_OK) shard_loop(sh);
+    else wait_start_over(sh->svc);
     atomic_store_explicit(&sh->finished, 1, memory_order_seq_cst);
     while (atomic_load_explicit(&sh->posting, memory_order_seq_cst)) sched_yield();
     if (st == VL_OK) drain_ctl(sh); /* tasks posted before `finished` was seen */

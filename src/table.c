@@ -1,26 +1,33 @@
 /*
- * table.c -- the open-addressing table of table.h.
+ * table.c -- the tagged open-addressing table of table.h.
  *
  * Owns: the slot array. Threads: the owning shard's thread only.
  */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "table.h"
-#include "util/probe.h"
 #include "util/hash.h"
+#include "util/probe.h"
 
 #define TABLE_MIN 16u
+#define ADDR_MASK ((1ull << 48) - 1)
+/* Most of the slots in use before the table grows, in percent. */
+#define TABLE_MAX_LOAD 85u
 
-static uint64_t entry_hash(const vl_entry *e) {
-    return vl_hash_key(entry_ckey(e), e->key_len);
-}
+static uint64_t home_of(uint64_t hash, uint64_t cap) { return ((hash & 0xffffffffu) * cap) >> 32; }
+static uint64_t tag_of(uint64_t hash) { return (hash >> 32) & 0xffff; }
+static uint64_t next_of(uint64_t i, uint64_t cap) { return i + 1 == cap ? 0 : i + 1; }
+
+static uint64_t fits(uint64_t count) { return count * 100 / TABLE_MAX_LOAD + 1; }
 
 vl_status table_init(vl_table *t, uint64_t hint) {
-    uint64_t cap = TABLE_MIN;
-    while (cap * 3 / 4 < hint) cap <<= 1;
+    uint64_t cap = fits(hint);
+    if (cap < TABLE_MIN) cap = TABLE_MIN;
+    if (cap > UINT32_MAX) return VL_ENOMEM; /* the home slot scales 32 hash bits */
     t->slots = calloc(cap, sizeof *t->slots);
     if (!t->slots) return VL_ENOMEM;
-    t->mask = cap - 1;
+    t->cap = cap;
     t->count = 0;
     return VL_OK;
 }
@@ -28,56 +35,68 @@ vl_status table_init(vl_table *t, uint64_t hint) {
 void table_free(vl_table *t) {
     free(t->slots);
     t->slots = NULL;
-    t->mask = 0;
-    t->count = 0;
+    t->cap = t->count = 0;
 }
 
 vl_entry *table_find(const vl_table *t, uint64_t hash, const void *key, size_t len) {
-    for (uint64_t i = hash & t->mask;; i = (i + 1) & t->mask) {
-        vl_entry *e = t->slots[i];
-        if (!e) return NULL;
+    uint64_t tag = tag_of(hash) << 48;
+    for (uint64_t i = home_of(hash, t->cap);; i = next_of(i, t->cap)) {
+        uint64_t s = t->slots[i];
+        if (!s) return NULL;
+        if ((s & ~ADDR_MASK) != tag) continue;
+        vl_entry *e = (vl_entry *)(uintptr_t)(s & ADDR_MASK);
         if (entry_key_eq(e, key, len)) return e;
     }
 }
 
-static void place(vl_entry **slots, uint64_t mask, uint64_t hash, vl_entry *e) {
-    uint64_t i = hash & mask;
-    while (slots[i]) i = (i + 1) & mask;
-    slots[i] = e;
+static void place(uint64_t *slots, uint64_t cap, uint64_t hash, uint64_t slot) {
+    uint64_t i = home_of(hash, cap);
+    while (slots[i]) i = next_of(i, cap);
+    slots[i] = slot;
+}
+
+static uint64_t hash_at(uint64_t slot) {
+    const vl_entry *e = (const vl_entry *)(uintptr_t)(slot & ADDR_MASK);
+    return vl_hash_key(entry_ckey(e), e->key_len);
 }
 
 static vl_status grow(vl_table *t) {
-    uint64_t cap = (t->mask + 1) * 2;
-    vl_entry **slots = calloc(cap, sizeof *slots);
+    uint64_t cap = t->cap + t->cap / 2;
+    if (cap > UINT32_MAX) return VL_ENOMEM;
+    uint64_t *slots = calloc(cap, sizeof *slots);
     if (!slots) return VL_ENOMEM;
-    for (uint64_t i = 0; i <= t->mask; i++)
-        if (t->slots[i]) place(slots, cap - 1, entry_hash(t->slots[i]), t->slots[i]);
+    for (uint64_t i = 0; i < t->cap; i++)
+        if (t->slots[i]) place(slots, cap, hash_at(t->slots[i]), t->slots[i]);
     free(t->slots);
     t->slots = slots;
-    t->mask = cap - 1;
+    t->cap = cap;
     return VL_OK;
 }
 
 vl_status table_insert(vl_table *t, uint64_t hash, vl_entry *e) {
-    if ((t->count + 1) * 4 > (t->mask + 1) * 3) {
+    if ((uint64_t)(uintptr_t)e & ~ADDR_MASK) {
+        fprintf(stderr, "vellir: entry address %p does not fit in 48 bits; this platform's "
+                        "address space is not supported (see src/table.h)\n", (void *)e);
+        abort();
+    }
+    if (fits(t->count + 1) > t->cap) {
         vl_status st = grow(t);
         if (st != VL_OK) return st;
     }
-    place(t->slots, t->mask, hash, e);
+    place(t->slots, t->cap, hash, tag_of(hash) << 48 | (uint64_t)(uintptr_t)e);
     t->count++;
     return VL_OK;
 }
 
 void table_remove(vl_table *t, uint64_t hash, vl_entry *e) {
-    uint64_t hole = hash & t->mask;
-    while (t->slots[hole] != e) hole = (hole + 1) & t->mask;
-    t->slots[hole] = NULL;
+    uint64_t hole = home_of(hash, t->cap);
+    while ((t->slots[hole] & ADDR_MASK) != (uint64_t)(uintptr_t)e) hole = next_of(hole, t->cap);
+    t->slots[hole] = 0;
     t->count--;
-    for (uint64_t i = (hole + 1) & t->mask; t->slots[i]; i = (i + 1) & t->mask) {
-        uint64_t home = entry_hash(t->slots[i]) & t->mask;
-        if (vl_probe_may_stay(hole, home, i)) continue;
+    for (uint64_t i = next_of(hole, t->cap); t->slots[i]; i = next_of(i, t->cap)) {
+        if (vl_probe_may_stay(hole, home_of(hash_at(t->slots[i]), t->cap), i)) continue;
         t->slots[hole] = t->slots[i];
-        t->slots[i] = NULL;
+        t->slots[i] = 0;
         hole = i;
     }
 }

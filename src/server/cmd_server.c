@@ -10,6 +10,7 @@
  */
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "server/cmd_util.h"
@@ -191,7 +192,7 @@ static void hello_run(srv_conn *c, const srv_cmd *cmd, const vl_resp_arg *argv, 
 
 typedef struct param {
     const char *name;
-    char value[600];
+    char value[1300];
 } param;
 
 static size_t config_params(srv *s, param *p, size_t cap) {

@@ -463,7 +463,7 @@ static vl_policy setrange_wr(void *arg, vl_mut *m) {
         return vl_noop();
     }
     if (!m->present) {
-        if (!put_string(m, "", 0)) return fail_nomem(b);
+        if (!put_string(m, (const uint8_t *)"", 0)) return fail_nomem(b);
     }
     sv_value *v = m->value;
     size_t n = off + val.len > old ? off + val.len : old;

@@ -166,10 +166,10 @@ srv_arg op_key(const srv_op *op, uint32_t i) {
 /* ---- submission --------------------------------------------------------- */
 
 static vl_status submit_part(srv_op *op, uint32_t i) {
+    if (op->submit) return op->submit(op, i);
     vl_service *svc = op->home->srv->svc;
     srv_arg k = op_key(op, i);
     srv_part *p = &op->parts[i];
-    if (op->submit) return op->submit(op, i);
     if (op->fn.read) return vl_read(svc, k.p, k.len, op->fn.read, p);
     return vl_write(svc, k.p, k.len, op->fn.write, part_write_done, p);
 }

@@ -117,7 +117,7 @@ typedef struct srv {
     vl_policy write_policy; /* from cfg: vl_immediate() or vl_within(ms) */
     int64_t start_ms;       /* wall clock */
     uint16_t port;          /* the port actually bound */
-    char upstream_desc[600];
+    char upstream_desc[1200];
     _Atomic uint64_t next_client_id;
     _Atomic int shutdown_asked; /* SHUTDOWN or a signal */
     _Atomic int stopping;       /* no more accepting */

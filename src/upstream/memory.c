@@ -272,8 +272,14 @@ static vl_status mem_truncate(void *inst, vl_truncate *req) {
     return VL_OK;
 }
 
-static const vl_upstream_ops mem_ops = {"memory", mem_open, mem_load, mem_commit, mem_close,
-                                        mem_truncate};
+static const vl_upstream_ops mem_ops = {
+    .name = "memory",
+    .open = mem_open,
+    .load = mem_load,
+    .commit = mem_commit,
+    .close = mem_close,
+    .truncate = mem_truncate,
+};
 
 vl_upstream vl_mem_upstream(vl_mem *m) {
     vl_upstream u = {&mem_ops, m, NULL};

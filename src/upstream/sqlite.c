@@ -1,0 +1,262 @@
+/*
+ * sqlite.c -- the SQLite upstream of vellir_sqlite.h: options, the
+ * upstream's ops, and the life of its threads and connections.
+ *
+ * Owns: sq_shared (the factory context) and the sq_inst of every shard.
+ * Threads: vl_sqlite_options_init, vl_sqlite_upstream and
+ * vl_sqlite_stats_get run on any thread. The ops run on shard threads (the
+ * contract): open and close take sq_shared.mu (and log_mu for the instance
+ * list); load and commit only push to
+ * a queue. The first open starts the writer and reader threads (opening
+ * their connections on the calling shard thread, which vl_open allows to
+ * block); the last close stops and joins them. See sqlite_int.h for the
+ * other files.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "upstream/sqlite_int.h"
+
+void vl_sqlite_options_init(vl_sqlite_options *o) {
+    memset(o, 0, sizeof *o);
+    o->table = "vellir";
+    o->create_table = true;
+    o->synchronous = VL_SQLITE_SYNC_FULL;
+}
+
+/* ---- logging -------------------------------------------------------------- */
+
+void sq_log_any(sq_shared *s, vl_log_level level, const char *fmt, ...) {
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    pthread_mutex_lock(&s->log_mu);
+    if (s->insts) s->insts->env->log(s->insts->env->log_ctx, level, "%s", msg);
+    pthread_mutex_unlock(&s->log_mu);
+}
+
+const char *sq_key_repr(const void *key, size_t len, char *out, size_t cap) {
+    static const char hex[] = "0123456789abcdef";
+    const uint8_t *k = key;
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (o + 8 >= cap) {
+            memcpy(out + o, "...", 4);
+            return out;
+        }
+        if (k[i] >= 0x20 && k[i] < 0x7f && k[i] != '\\' && k[i] != '\'') {
+            out[o++] = (char)k[i];
+        } else {
+            out[o++] = '\\';
+            out[o++] = 'x';
+            out[o++] = hex[k[i] >> 4];
+            out[o++] = hex[k[i] & 15];
+        }
+    }
+    out[o] = 0;
+    return out;
+}
+
+/* ---- threads --------------------------------------------------------------- */
+
+/* Stops the threads (after their queues drain) and closes the connections. */
+static void stop_threads(sq_shared *s, uint32_t readers_started, bool writer_started) {
+    sq_queue_stop(&s->commits);
+    sq_queue_stop(&s->loads);
+    if (writer_started) pthread_join(s->writer, NULL);
+    for (uint32_t i = 0; i < readers_started; i++) pthread_join(s->readers[i].th, NULL);
+    for (uint32_t i = 0; i < s->nreaders; i++) sq_conn_close(&s->readers[i].c);
+    sq_conn_close(&s->wconn);
+}
+
+/* Opens every connection, then starts the threads. Logs through `env`. */
+static vl_status start(sq_shared *s, const vl_upstream_env *env) {
+    sq_err err = {0, ""};
+    vl_status st = sq_conn_open(s, &s->wconn, SQ_WRITER, &err);
+    for (uint32_t i = 0; st == VL_OK && i < s->nreaders; i++) {
+        s->readers[i].s = s;
+        st = sq_conn_open(s, &s->readers[i].c, SQ_READER, &err);
+    }
+    if (st != VL_OK) {
+        env->log(env->log_ctx, VL_LOG_ERROR, "%s: %s", s->path, err.msg);
+        stop_threads(s, 0, false);
+        return st;
+    }
+    if (sqlite3_db_readonly(s->wconn.db, "main") == 1)
+        env->log(env->log_ctx, VL_LOG_WARN, "%s is read-only: commits fail until it is writable",
+                 s->path);
+    sq_queue_restart(&s->commits);
+    sq_queue_restart(&s->loads);
+    bool writer = pthread_create(&s->writer, NULL, sq_writer_main, s) == 0;
+    uint32_t started = 0;
+    while (writer && started < s->nreaders &&
+           pthread_create(&s->readers[started].th, NULL, sq_reader_main, &s->readers[started]) == 0)
+        started++;
+    if (writer && started == s->nreaders) return VL_OK;
+    env->log(env->log_ctx, VL_LOG_ERROR, "%s: cannot start threads", s->path);
+    stop_threads(s, started, writer);
+    return VL_ENOMEM;
+}
+
+/* ---- the ops --------------------------------------------------------------- */
+
+static void link_inst(sq_shared *s, sq_inst *in) {
+    pthread_mutex_lock(&s->log_mu);
+    in->next = s->insts;
+    if (s->insts) s->insts->prev = in;
+    s->insts = in;
+    pthread_mutex_unlock(&s->log_mu);
+}
+
+static void unlink_inst(sq_shared *s, sq_inst *in) {
+    pthread_mutex_lock(&s->log_mu);
+    if (in->prev) in->prev->next = in->next;
+    else s->insts = in->next;
+    if (in->next) in->next->prev = in->prev;
+    pthread_mutex_unlock(&s->log_mu);
+}
+
+static vl_status sq_open(void *ctx, const vl_upstream_env *env, void **out) {
+    sq_shared *s = ctx;
+    sq_inst *in = calloc(1, sizeof *in);
+    if (!in) return VL_ENOMEM;
+    in->s = s;
+    in->env = env;
+    pthread_mutex_lock(&s->mu);
+    vl_status st = s->refs == 0 ? start(s, env) : VL_OK;
+    if (st == VL_OK) {
+        s->refs++;
+        link_inst(s, in);
+    }
+    pthread_mutex_unlock(&s->mu);
+    if (st != VL_OK) free(in);
+    else *out = in;
+    return st;
+}
+
+static vl_status sq_load(void *inst, vl_load *req) {
+    sq_inst *in = inst;
+    return sq_queue_push(&in->s->loads, req, in);
+}
+
+static vl_status sq_commit(void *inst, vl_batch *b) {
+    sq_inst *in = inst;
+    return sq_queue_push(&in->s->commits, b, in);
+}
+
+static void sq_close(void *inst) {
+    sq_inst *in = inst;
+    sq_shared *s = in->s;
+    pthread_mutex_lock(&s->mu);
+    unlink_inst(s, in);
+    bool last = --s->refs == 0;
+    pthread_mutex_unlock(&s->mu);
+    /* Every request of every instance has completed: the queues are empty
+     * and the threads idle (or in a purge pass). */
+    if (last) stop_threads(s, s->nreaders, true);
+    free(in);
+}
+
+static const vl_upstream_ops sq_ops = {
+    .name = "sqlite",
+    .open = sq_open,
+    .load = sq_load,
+    .commit = sq_commit,
+    .close = sq_close,
+};
+
+/* ---- the factory ----------------------------------------------------------- */
+
+static void sq_release(void *ctx) {
+    sq_shared *s = ctx;
+    if (!s) return;
+    sq_queue_destroy(&s->commits);
+    sq_queue_destroy(&s->loads);
+    pthread_mutex_destroy(&s->mu);
+    pthread_mutex_destroy(&s->log_mu);
+    free(s->readers);
+    free(s->wjobs);
+    free(s->path);
+    free(s->table);
+    free(s->vfs);
+    free(s);
+}
+
+static bool valid_table(const char *t) {
+    size_t n = strlen(t);
+    if (n == 0 || n > VL_SQLITE_TABLE_NAME_MAX) return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = t[i];
+        bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+        if (!alpha && !(i > 0 && c >= '0' && c <= '9')) return false;
+    }
+    return true;
+}
+
+static bool valid_options(const vl_sqlite_options *o) {
+    if (!o || !o->path || !o->path[0]) return false;
+    if (o->table && !valid_table(o->table)) return false;
+    if ((unsigned)o->synchronous > VL_SQLITE_SYNC_FULL) return false;
+    if (o->readers > VL_SQLITE_READERS_MAX || o->group_max > VL_SQLITE_GROUP_MAX) return false;
+    return o->purge_rows <= VL_SQLITE_PURGE_ROWS_MAX;
+}
+
+static char *dup_or_null(const char *p, bool *ok) {
+    if (!p) return NULL;
+    char *d = strdup(p);
+    if (!d) *ok = false;
+    return d;
+}
+
+#define OR_DEFAULT(v, d) ((v) ? (v) : (d))
+
+static void copy_numbers(sq_shared *s, const vl_sqlite_options *o) {
+    s->create_table = o->create_table;
+    s->sync = (int)o->synchronous;
+    s->nreaders = OR_DEFAULT(o->readers, VL_SQLITE_READERS_DEFAULT);
+    s->group_max = OR_DEFAULT(o->group_max, VL_SQLITE_GROUP_MAX_DEFAULT);
+    s->busy_ms = OR_DEFAULT(o->busy_timeout_ms, VL_SQLITE_BUSY_TIMEOUT_MS_DEFAULT);
+    s->purge_ms = OR_DEFAULT(o->purge_interval_ms, VL_SQLITE_PURGE_INTERVAL_MS_DEFAULT);
+    s->purge_rows = OR_DEFAULT(o->purge_rows, VL_SQLITE_PURGE_ROWS_DEFAULT);
+}
+
+vl_status vl_sqlite_upstream(const vl_sqlite_options *o, vl_upstream *out) {
+    if (!out || !valid_options(o)) return VL_EINVAL;
+    sq_shared *s = calloc(1, sizeof *s);
+    if (!s) return VL_ENOMEM;
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_mutex_init(&s->log_mu, NULL);
+    copy_numbers(s, o);
+    bool ok = sq_queue_init(&s->commits) == VL_OK && sq_queue_init(&s->loads) == VL_OK;
+    s->path = dup_or_null(o->path, &ok);
+    s->table = dup_or_null(o->table ? o->table : "vellir", &ok);
+    s->vfs = dup_or_null(o->vfs, &ok);
+    s->readers = calloc(s->nreaders, sizeof *s->readers);
+    s->wjobs = calloc(s->group_max, sizeof *s->wjobs);
+    if (!ok || !s->readers || !s->wjobs) {
+        sq_release(s);
+        return VL_ENOMEM;
+    }
+    *out = (vl_upstream){&sq_ops, s, sq_release};
+    return VL_OK;
+}
+
+vl_status vl_sqlite_stats_get(const vl_upstream *up, vl_sqlite_stats *out) {
+    if (!up || up->ops != &sq_ops || !out) return VL_EINVAL;
+    sq_counters *n = &((sq_shared *)up->ctx)->n;
+    out->transactions = atomic_load(&n->transactions);
+    out->batches = atomic_load(&n->batches);
+    out->keys = atomic_load(&n->keys);
+    out->failed = atomic_load(&n->failed);
+    out->write_us = atomic_load(&n->write_us);
+    out->reopens = atomic_load(&n->reopens);
+    out->loads = atomic_load(&n->loads);
+    out->purge_passes = atomic_load(&n->purge_passes);
+    out->purged = atomic_load(&n->purged);
+    out->purge_max = atomic_load(&n->purge_max);
+    return VL_OK;
+}
