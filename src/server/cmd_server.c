@@ -233,25 +233,38 @@ static size_t config_params(srv *s, param *p, size_t cap) {
     return n;
 }
 
+static bool has_glob(const vl_resp_arg *a) {
+    return memchr(a->p, '*', a->len) || memchr(a->p, '?', a->len) || memchr(a->p, '[', a->len);
+}
+
+/* CONFIG GET: a pattern without glob characters names one parameter, which
+ * is answered under the name as given (as Redis 7.0 does); glob patterns
+ * add every parameter they match. Each parameter is answered once. */
 static void config_get_run(srv_conn *c, const srv_cmd *cmd, const vl_resp_arg *argv,
                            size_t argc) {
     (void)cmd;
     param ps[32];
     size_t n = config_params(c->sh->srv, ps, 32);
+    const vl_resp_arg *as[32] = {NULL}; /* the name to answer with, per parameter */
     bool hit[32] = {false};
-    size_t hits = 0;
+    size_t order[32], hits = 0;
     for (size_t i = 2; i < argc; i++)
-        for (size_t k = 0; k < n; k++)
-            if (!hit[k] && glob_match((const char *)argv[i].p, argv[i].len, ps[k].name,
-                                      strlen(ps[k].name), true)) {
-                hit[k] = true;
-                hits++;
-            }
+        for (size_t k = 0; k < n; k++) {
+            if (hit[k]) continue;
+            bool glob = has_glob(&argv[i]);
+            if (!glob_match((const char *)argv[i].p, argv[i].len, ps[k].name, strlen(ps[k].name),
+                            true))
+                continue;
+            hit[k] = true;
+            as[k] = glob ? NULL : &argv[i];
+            order[hits++] = k;
+        }
     vl_buf *b = conn_reply_buf(c);
     (void)vl_resp_write_map(b, c->proto, hits);
-    for (size_t k = 0; k < n; k++) {
-        if (!hit[k]) continue;
-        (void)vl_resp_write_bulk(b, ps[k].name, strlen(ps[k].name));
+    for (size_t j = 0; j < hits; j++) {
+        size_t k = order[j];
+        if (as[k]) (void)vl_resp_write_bulk(b, as[k]->p, as[k]->len);
+        else (void)vl_resp_write_bulk(b, ps[k].name, strlen(ps[k].name));
         (void)vl_resp_write_bulk(b, ps[k].value, strlen(ps[k].value));
     }
 }

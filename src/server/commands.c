@@ -173,7 +173,7 @@ bool cmd_dispatch(srv_conn *c, const vl_resp_arg *argv, size_t argc) {
         parent = cmd;
         cmd = sub;
     }
-    if (!arity_ok(cmd, parent ? argc - 1 : argc)) {
+    if (!arity_ok(cmd, argc)) {
         reply_arity(conn_reply_buf(c), cmd, parent);
         return true;
     }
