@@ -84,6 +84,12 @@
  * Writes acknowledged at once (WITHIN, DEFAULT) are in the cache's memory
  * until their commit: those are lost by a process crash whatever the mode.
  *
+ * ==== Clearing ====
+ *
+ * vl_clear (FLUSHALL) empties the table: the writer runs DELETE FROM <table>
+ * in a transaction of its own, in order with the commits queued before it.
+ * A failure is reported to vl_clear's caller and the table keeps its rows.
+ *
  * ==== Expiry ====
  *
  * A load of a row whose expires_at has passed answers "not found". The

@@ -148,6 +148,14 @@ static vl_status sq_commit(void *inst, vl_batch *b) {
     return sq_queue_push(&in->s->commits, b, in);
 }
 
+/* vl_clear: the writer empties the table in a transaction of its own, in
+ * order with the commits queued before it (the cache sends it only when no
+ * commit of the service is in flight). */
+static vl_status sq_truncate(void *inst, vl_truncate *req) {
+    sq_inst *in = inst;
+    return sq_queue_push_job(&in->s->commits, (sq_job){req, in, true});
+}
+
 static void sq_close(void *inst) {
     sq_inst *in = inst;
     sq_shared *s = in->s;
@@ -167,6 +175,7 @@ static const vl_upstream_ops sq_ops = {
     .load = sq_load,
     .commit = sq_commit,
     .close = sq_close,
+    .truncate = sq_truncate,
 };
 
 /* ---- the factory ----------------------------------------------------------- */

@@ -299,8 +299,9 @@ static vl_status prepare_all(const sq_shared *s, sq_conn *c, sq_role role, sq_er
              "LIMIT ?2)", t, t);
     snprintf(sql[SQ_SELECT], sizeof sql[0], "SELECT value, expires_at FROM \"%s\" WHERE key = ?1",
              t);
+    snprintf(sql[SQ_TRUNCATE], sizeof sql[0], "DELETE FROM \"%s\"", t);
     for (int i = 0; i < SQ_NSTMT; i++) {
-        bool writes = i == SQ_UPSERT || i == SQ_DELETE || i == SQ_PURGE;
+        bool writes = i == SQ_UPSERT || i == SQ_DELETE || i == SQ_PURGE || i == SQ_TRUNCATE;
         if ((role == SQ_READER && writes) || (role == SQ_WRITER && i == SQ_SELECT)) continue;
         vl_status st = prepare(c, i, sql[i], err);
         if (st != VL_OK) return st;

@@ -36,6 +36,7 @@ typedef struct sq_inst {
 typedef struct sq_job {
     void *req;
     sq_inst *inst;
+    bool truncate; /* the writer's queue only: req is a vl_truncate* */
 } sq_job;
 
 /* Multi-producer (shard threads), multi-consumer (workers) ring under a
@@ -53,6 +54,7 @@ typedef struct sq_queue {
 vl_status sq_queue_init(sq_queue *q);
 void sq_queue_destroy(sq_queue *q);
 vl_status sq_queue_push(sq_queue *q, void *req, sq_inst *inst);
+vl_status sq_queue_push_job(sq_queue *q, sq_job job);
 /* Takes up to `max` jobs into `out`. Waits while the queue is empty, until
  * a push, sq_queue_stop, or the monotonic time `deadline_us` (INT64_MAX:
  * no deadline). Returns the number taken; 0 on stop or deadline. */
@@ -65,7 +67,17 @@ bool sq_queue_stopped(sq_queue *q);
 
 /* ---- connections (sqlite_conn.c) ---------------------------------------- */
 
-enum { SQ_BEGIN, SQ_COMMIT, SQ_ROLLBACK, SQ_UPSERT, SQ_DELETE, SQ_PURGE, SQ_SELECT, SQ_NSTMT };
+enum {
+    SQ_BEGIN,
+    SQ_COMMIT,
+    SQ_ROLLBACK,
+    SQ_UPSERT,
+    SQ_DELETE,
+    SQ_PURGE,
+    SQ_SELECT,
+    SQ_TRUNCATE,
+    SQ_NSTMT
+};
 
 typedef enum { SQ_WRITER, SQ_READER } sq_role;
 

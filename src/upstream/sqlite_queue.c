@@ -49,18 +49,22 @@ static bool grow(sq_queue *q) {
     return true;
 }
 
-vl_status sq_queue_push(sq_queue *q, void *req, sq_inst *inst) {
+vl_status sq_queue_push_job(sq_queue *q, sq_job job) {
     vl_status st = VL_OK;
     pthread_mutex_lock(&q->mu);
     if (q->n == q->cap && !grow(q)) {
         st = VL_ENOMEM;
     } else {
-        q->ring[(q->head + q->n) % q->cap] = (sq_job){req, inst};
+        q->ring[(q->head + q->n) % q->cap] = job;
         q->n++;
         if (q->sleepers) pthread_cond_signal(&q->cv);
     }
     pthread_mutex_unlock(&q->mu);
     return st;
+}
+
+vl_status sq_queue_push(sq_queue *q, void *req, sq_inst *inst) {
+    return sq_queue_push_job(q, (sq_job){req, inst, false});
 }
 
 static void wait_until(sq_queue *q, int64_t deadline_us) {

@@ -17,6 +17,7 @@
  * purge is due, one purge pass runs: a single DELETE of at most purge_rows
  * expired rows, chosen through the expires_at index, so commits wait at most
  * one bounded pass and a steady stream of commits never starves the purge.
+ * A truncate (vl_clear) is a transaction of its own, in queue order.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,6 +161,43 @@ static void commit_group(writer *w, uint32_t n) {
     for (uint32_t i = 0; i < n; i++) vl_batch_done(w->jobs[i].req, st);
 }
 
+/* ---- truncate (vl_clear) ---------------------------------------------------- */
+
+static void run_truncate(writer *w, sq_job *job) {
+    sq_shared *s = w->s;
+    sq_err err = {0, ""};
+    vl_status st = writer_ready(s, &err);
+    if (st == VL_OK) {
+        sq_conn *c = &s->wconn;
+        int rc = sq_exec(c->st[SQ_BEGIN]);
+        if (rc == SQLITE_DONE) rc = sq_exec(c->st[SQ_TRUNCATE]);
+        if (rc == SQLITE_DONE) rc = sq_exec(c->st[SQ_COMMIT]);
+        if (rc != SQLITE_DONE) st = txn_failed(c, rc, &err);
+    }
+    if (st != VL_OK)
+        job->inst->env->log(job->inst->env->log_ctx, VL_LOG_ERROR, "truncate failed: %s (%s)",
+                            err.msg, vl_status_name(st));
+    vl_truncate_done(job->req, st);
+}
+
+/* Runs the jobs taken: runs of batches as groups, each truncate alone, in
+ * queue order. */
+static void run_jobs(writer *w, uint32_t n) {
+    sq_job *all = w->jobs;
+    for (uint32_t i = 0; i < n;) {
+        if (all[i].truncate) {
+            run_truncate(w, &all[i++]);
+            continue;
+        }
+        uint32_t j = i;
+        while (j < n && !all[j].truncate) j++;
+        w->jobs = all + i;
+        commit_group(w, j - i);
+        w->jobs = all;
+        i = j;
+    }
+}
+
 /* ---- purge ---------------------------------------------------------------- */
 
 static void record_purge(sq_shared *s, uint64_t rows) {
@@ -200,7 +238,7 @@ void *sq_writer_main(void *arg) {
     for (;;) {
         if (vl_mono_us() >= w.next_purge) purge_pass(&w);
         uint32_t n = sq_queue_take(&s->commits, w.jobs, s->group_max, w.next_purge);
-        if (n) commit_group(&w, n);
+        if (n) run_jobs(&w, n);
         else if (sq_queue_stopped(&s->commits)) break;
     }
     free(w.items);
