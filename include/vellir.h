@@ -259,6 +259,10 @@ typedef struct vl_options {
     vl_retry_policy retry;
     uint32_t batch_max;        /* most keys per commit; 0: default */
     uint32_t commit_inflight;  /* commit batches in flight per shard; 0: default */
+    uint32_t commit_gather_ms; /* a commit that starts also takes the keys due
+                                  within this many ms (committing them that
+                                  much early), so commits come in fewer,
+                                  larger batches; 0 (default): never early */
     uint32_t value_max;        /* largest encoded value; 0: default */
     uint32_t spin_us;          /* poll before sleeping; see vl_options_init */
     uint32_t close_timeout_ms; /* vl_close keeps retrying this long; 0: default */

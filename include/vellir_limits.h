@@ -61,6 +61,10 @@
 #define VL_COMMIT_INFLIGHT_DEFAULT 4u
 #define VL_COMMIT_INFLIGHT_MAX 64u
 
+/* Most vl_options.commit_gather_ms: a minute early is already far from a
+ * write-back cache's idea of "when it is due". */
+#define VL_COMMIT_GATHER_MS_MAX 60000u
+
 /* Retry backoff defaults (vl_options.retry): the first retry after 50 ms,
  * doubling to at most 5 s, with jitter. An IMMEDIATE writer waits through
  * 4 attempts before it is answered VL_EPENDING. */
@@ -436,6 +440,14 @@
 
 /* How often a long final flush prints its progress (keys left) to stderr. */
 #define VL_SRV_PROGRESS_MS 1000u
+
+/* vellir-server's commit shape (--commit-batch, --commit-inflight). One
+ * batch in flight per shard, as large as what came due meanwhile, so each
+ * SQLite transaction rewrites a page once for all its keys; measured with
+ * bench/bench_server.py (docs/server.md), where 256-key batches four at a
+ * time spent twice the writer's CPU. */
+#define VL_SRV_COMMIT_BATCH_DEFAULT 65536u
+#define VL_SRV_COMMIT_INFLIGHT_DEFAULT 1u
 
 /* Fields above which a hash gets an index; smaller ones are scanned, which
  * is faster and smaller for the few fields most hashes have. */

@@ -14,9 +14,13 @@
  * deadline heap orders DIRTY keys; whenever its minimum is due and fewer
  * than commit_inflight batches are in flight, a batch starts with up to
  * batch_max due keys. A timer on the shard's loop wakes it for the next
- * deadline. Nothing is committed early: a key is never sent before its own
- * deadline, so a WITHIN(50) key written constantly is committed about once
- * per 50 ms.
+ * deadline. Nothing is committed early, unless the service asks for it: a
+ * key is never sent before its own deadline, so a WITHIN(50) key written
+ * constantly is committed about once per 50 ms. With commit_gather_ms = G,
+ * a batch that starts (because a key is due) also takes the keys due within
+ * the next G ms: an SQLite transaction then rewrites each page once for many
+ * keys, at the price of committing some keys up to G ms early (and so of a
+ * little coalescing).
  *
  * ==== A commit ====
  *
@@ -229,42 +233,73 @@ static vl_status take_snapshot(vl_shard *sh, vl_dirty *rec, vl_batch_job *job, s
 static void key_failed(vl_shard *sh, vl_dirty *rec, vl_status st);
 static void give_up_key(vl_shard *sh, vl_dirty *rec);
 
-static vl_batch_job *batch_new(uint32_t n) {
+/* A batch with room for `cap` keys (it grows, up to batch_max, as keys are
+ * taken: what is due is not known in advance, and allocating batch_max
+ * items for every small batch would cost more than the commit). */
+static vl_batch_job *batch_new(uint32_t cap) {
     vl_batch_job *job = calloc(1, sizeof *job);
     if (!job) return NULL;
-    job->pub.items = calloc(n, sizeof *job->pub.items);
-    job->recs = calloc(n, sizeof *job->recs);
-    if (!job->pub.items || !job->recs) {
+    job->pub.items = malloc(cap * sizeof *job->pub.items);
+    job->recs = malloc(cap * sizeof *job->recs);
+    job->offs = malloc(cap * sizeof *job->offs);
+    job->cap = cap;
+    if (!job->pub.items || !job->recs || !job->offs) {
         free(job->pub.items);
         free(job->recs);
+        free(job->offs);
         free(job);
         return NULL;
     }
     return job;
 }
 
+/* Makes room for one more key; false if out of memory (the batch then
+ * goes out with what it has). */
+static bool batch_room(vl_batch_job *job, uint32_t max) {
+    if (job->pub.count < job->cap) return true;
+    if (job->cap >= max) return false;
+    uint32_t cap = job->cap * 2 < max ? job->cap * 2 : max;
+    vl_commit_item *items = realloc(job->pub.items, cap * sizeof *items);
+    if (items) job->pub.items = items;
+    vl_dirty **recs = realloc(job->recs, cap * sizeof *recs);
+    if (recs) job->recs = recs;
+    size_t *offs = realloc(job->offs, cap * sizeof *offs);
+    if (offs) job->offs = offs;
+    if (!items || !recs || !offs) return false;
+    job->cap = cap;
+    return true;
+}
+
 static void batch_free(vl_batch_job *job) {
     free(job->pub.items);
     free(job->recs);
+    free(job->offs);
     vl_buf_free(&job->bytes);
     free(job);
 }
 
+/* Keys due by this time go into the batch that starts now. */
+static int64_t gather_until(const vl_shard *sh) {
+    if (sh->phase >= PH_FLUSHING) return sh->now_us;
+    return sh->now_us + (int64_t)sh->svc->opts.commit_gather_ms * 1000;
+}
+
 static void batch_start(vl_shard *sh) {
     uint32_t n = sh->due.n < sh->svc->opts.batch_max ? sh->due.n : sh->svc->opts.batch_max;
-    vl_batch_job *job = batch_new(n);
-    size_t *offs = job ? malloc(n * sizeof *offs) : NULL;
-    if (!offs) {
+    vl_batch_job *job = batch_new(n < VL_BATCH_START_CAP ? n : VL_BATCH_START_CAP);
+    if (!job) {
         /* Out of memory: try again at the next tick rather than spin. */
-        if (job) batch_free(job);
         vl_hnode *h = heap_min(&sh->due);
         heap_update(&sh->due, h, sh->now_us + 1000);
         return;
     }
     job->sh = sh;
     job->ctl.kind = CTL_BATCH_DONE;
+    size_t *offs;
     vl_hnode *h;
-    while (job->pub.count < n && (h = heap_min(&sh->due)) && h->key <= sh->now_us) {
+    int64_t until = gather_until(sh);
+    while ((h = heap_min(&sh->due)) && h->key <= until && batch_room(job, n)) {
+        offs = job->offs;
         vl_dirty *rec = VL_CONTAINER_OF(h, vl_dirty, due);
         heap_remove(&sh->due, h);
         vl_status st = take_snapshot(sh, rec, job, &offs[job->pub.count]);
@@ -278,9 +313,9 @@ static void batch_start(vl_shard *sh) {
      * even when the batch's buffer was never allocated. */
     static const uint8_t no_bytes[1];
     const uint8_t *base = job->bytes.data ? job->bytes.data : no_bytes;
+    offs = job->offs;
     for (uint32_t i = 0; i < job->pub.count; i++)
         job->pub.items[i].value = offs[i] == SIZE_MAX ? NULL : base + offs[i];
-    free(offs);
     if (job->pub.count == 0) {
         batch_free(job);
         return;

@@ -77,6 +77,8 @@ static vl_status check_options(vl_options *o) {
     else if (o->batch_max > VL_BATCH_MAX) bad = "batch_max exceeds VL_BATCH_MAX";
     else if (o->commit_inflight > VL_COMMIT_INFLIGHT_MAX)
         bad = "commit_inflight exceeds VL_COMMIT_INFLIGHT_MAX";
+    else if (o->commit_gather_ms > VL_COMMIT_GATHER_MS_MAX)
+        bad = "commit_gather_ms exceeds VL_COMMIT_GATHER_MS_MAX";
     else if (o->value_max > VL_VALUE_MAX) bad = "value_max exceeds VL_VALUE_MAX";
     else if (o->spin_us > VL_SPIN_US_MAX) bad = "spin_us exceeds VL_SPIN_US_MAX";
     else if (o->evict_policy > VL_EVICT_S3FIFO) bad = "evict_policy is not a vl_evict_policy";

@@ -112,8 +112,13 @@ typedef struct vl_batch_job {
     struct vl_shard *sh;
     vl_status status;
     vl_dirty **recs;
+    size_t *offs;  /* while building: each item's offset in `bytes` */
+    uint32_t cap;  /* room in items, recs and offs */
     vl_buf bytes;
 } vl_batch_job;
+
+/* A batch starts with room for this many keys and doubles as it fills. */
+#define VL_BATCH_START_CAP 256u
 
 /* Per-shard counters. One writer (the shard); readers on any thread. */
 typedef struct vl_shard_stats {
