@@ -12,14 +12,6 @@
 
 #include "server/server.h"
 
-#if defined(__has_include)
-#if __has_include("vellir_sqlite.h")
-#define SRV_HAVE_SQLITE 1
-#endif
-#endif
-#ifndef SRV_HAVE_SQLITE
-#define SRV_HAVE_SQLITE 0
-#endif
 
 void srv_config_init(srv_config *c) {
     memset(c, 0, sizeof *c);
@@ -34,7 +26,10 @@ void srv_config_init(srv_config *c) {
     c->output_limit = VL_SRV_OUTPUT_MAX_DEFAULT;
     c->value_max = VL_VALUE_MAX_DEFAULT;
     c->log_level = VL_LOG_WARN;
-    c->sqlite_sync = 1; /* NORMAL */
+    c->sqlite_sync = -1; /* normal for within:MS, full for immediate */
+    c->batch_max = VL_SRV_COMMIT_BATCH_DEFAULT;
+    c->commit_inflight = VL_SRV_COMMIT_INFLIGHT_DEFAULT;
+    c->commit_gather_ms = -1;
 }
 
 const char *srv_durability_text(const srv_config *c, char *buf, size_t cap) {
@@ -67,7 +62,8 @@ static void usage(FILE *f) {
 "                             memory: nothing is kept when the server stops\n"
 "                             (tests and benchmarks only)\n"
 "      --sqlite-sync MODE     off | normal | full: SQLite's synchronous setting\n"
-"                             (default normal; see Durability)\n"
+"                             (default normal with within:MS, full with\n"
+"                             immediate; see Durability)\n"
 "\n"
 "Durability:\n"
 "      --durability MODE      immediate | within:MS (default within:%u)\n"
@@ -98,6 +94,14 @@ static void usage(FILE *f) {
 "      --eviction POLICY      lru (Redis's sampled LRU, default) | s3fifo\n"
 "      --max-value BYTES      largest value (a string, or a hash's encoding) the\n"
 "                             server stores (default 16m, at most 512m)\n"
+"      --commit-batch N       most keys per upstream commit (default %u)\n"
+"      --commit-inflight N    commits in flight per shard (default %u); with the\n"
+"                             default of 1 a commit takes every key due while\n"
+"                             the previous one ran, so SQLite writes each page\n"
+"                             once per transaction\n"
+"      --commit-gather MS     a commit also takes the keys due within MS, so\n"
+"                             SQLite gets fewer, larger transactions (default: a\n"
+"                             quarter of within:MS; 0: never commit early)\n"
 "\n"
 "Other:\n"
 "      --disable-flush        refuse FLUSHALL and FLUSHDB (which empty the\n"
@@ -107,7 +111,7 @@ static void usage(FILE *f) {
 "  -v, --version              the version\n",
             VL_SRV_PORT_DEFAULT, VL_SRV_PORT_DEFAULT, VL_SRV_CLIENTS_MAX_DEFAULT,
             SRV_HAVE_SQLITE ? "" : "; not built into this binary yet",
-            VL_DEFAULT_WITHIN_MS);
+            VL_DEFAULT_WITHIN_MS, VL_SRV_COMMIT_BATCH_DEFAULT, VL_SRV_COMMIT_INFLIGHT_DEFAULT);
 }
 
 /* Parses "123", "64k", "16m", "1g" (powers of 1024). */
@@ -187,6 +191,15 @@ static bool apply(srv_config *c, const char *opt, const char *v) {
         return true;
     }
     if (!strcmp(opt, "maxclients")) return parse_u32(v, &c->maxclients, 1, 1000000);
+    if (!strcmp(opt, "commit-batch")) return parse_u32(v, &c->batch_max, 1, VL_BATCH_MAX);
+    if (!strcmp(opt, "commit-gather")) {
+        uint32_t g;
+        if (!parse_u32(v, &g, 0, VL_COMMIT_GATHER_MS_MAX)) return false;
+        c->commit_gather_ms = g;
+        return true;
+    }
+    if (!strcmp(opt, "commit-inflight"))
+        return parse_u32(v, &c->commit_inflight, 1, VL_COMMIT_INFLIGHT_MAX);
     if (!strcmp(opt, "client-output-limit")) {
         if (!parse_size(v, &n) || n < VL_SRV_OUTPUT_SOFT) return false;
         c->output_limit = n;
@@ -205,7 +218,7 @@ static bool apply(srv_config *c, const char *opt, const char *v) {
 static const char *const with_value[] = {
     "port", "bind", "shards", "durability", "data-dir", "db", "upstream", "sqlite-sync",
     "max-keys", "max-memory", "eviction", "max-value", "maxclients", "client-output-limit",
-    "log-level", NULL};
+    "log-level", "commit-batch", "commit-inflight", "commit-gather", NULL};
 
 static bool takes_value(const char *opt) {
     for (size_t i = 0; with_value[i]; i++)

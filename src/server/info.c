@@ -17,6 +17,10 @@
 
 #include "server/cmd_util.h"
 
+#if SRV_HAVE_SQLITE
+#include "vellir_sqlite.h"
+#endif
+
 int64_t srv_dbsize(srv *s) {
     int64_t n = 0;
     for (uint32_t i = 0; i < s->nshards; i++)
@@ -159,6 +163,23 @@ static void sec_keyspace(srv *s, const vl_stats *st, vl_buf *o) {
             (unsigned long long)st->expiring_keys);
 }
 
+/* The SQLite upstream's own counters, when it is the upstream. */
+static void sec_sqlite(srv *s, vl_buf *o) {
+#if SRV_HAVE_SQLITE
+    vl_sqlite_stats q;
+    if (!s->up.ops || vl_sqlite_stats_get(&s->up, &q) != VL_OK) return;
+    add(o, "sqlite_transactions:%llu", (unsigned long long)q.transactions);
+    add(o, "sqlite_batches:%llu", (unsigned long long)q.batches);
+    add(o, "sqlite_keys_written:%llu", (unsigned long long)q.keys);
+    add(o, "sqlite_failed_transactions:%llu", (unsigned long long)q.failed);
+    add(o, "sqlite_write_us:%llu", (unsigned long long)q.write_us);
+    add(o, "sqlite_loads:%llu", (unsigned long long)q.loads);
+    add(o, "sqlite_expired_purged:%llu", (unsigned long long)q.purged);
+#else
+    (void)s, (void)o;
+#endif
+}
+
 static void sec_vellir(srv *s, const vl_stats *st, vl_buf *o) {
     char d[32];
     add(o, "# Vellir");
@@ -187,6 +208,7 @@ static void sec_vellir(srv *s, const vl_stats *st, vl_buf *o) {
     add(o, "busy_refusals:%llu", (unsigned long long)st->busy);
     add(o, "full_refusals:%llu", (unsigned long long)st->full);
     add(o, "busy_stalls:%llu", (unsigned long long)SUM(s, busy_stalls));
+    sec_sqlite(s, o);
 }
 
 enum {

@@ -19,15 +19,8 @@
 
 #include "server/server.h"
 #include "vellir_memory.h"
-
-#if defined(__has_include)
-#if __has_include("vellir_sqlite.h")
+#if SRV_HAVE_SQLITE
 #include "vellir_sqlite.h"
-#define SRV_HAVE_SQLITE 1
-#endif
-#endif
-#ifndef SRV_HAVE_SQLITE
-#define SRV_HAVE_SQLITE 0
 #endif
 
 static int log_level = VL_LOG_WARN;
@@ -86,13 +79,15 @@ static bool make_upstream(srv_config *cfg, upstream_choice *u, char *desc, size_
     vl_sqlite_options so;
     vl_sqlite_options_init(&so);
     so.path = path;
-    so.synchronous = (vl_sqlite_sync)cfg->sqlite_sync;
+    int sync = cfg->sqlite_sync >= 0 ? cfg->sqlite_sync : cfg->durability_immediate ? 2 : 1;
+    so.synchronous = (vl_sqlite_sync)sync;
     vl_status st = vl_sqlite_upstream(&so, &u->up);
     if (st != VL_OK) {
         fprintf(stderr, "vellir-server: SQLite upstream '%s': %s\n", path, vl_strerror(st));
         return false;
     }
-    snprintf(desc, cap, "sqlite %s", path);
+    snprintf(desc, cap, "sqlite %s (synchronous=%s)", path,
+             sync == 0 ? "off" : sync == 1 ? "normal" : "full");
     return true;
 #else
     (void)make_dirs;
@@ -161,6 +156,10 @@ int main(int argc, char **argv) {
     o.max_bytes = cfg.max_bytes;
     o.evict_policy = cfg.evict_policy;
     o.value_max = cfg.value_max;
+    o.batch_max = cfg.batch_max;
+    o.commit_inflight = cfg.commit_inflight;
+    o.commit_gather_ms = cfg.commit_gather_ms >= 0 ? (uint32_t)cfg.commit_gather_ms
+                         : cfg.durability_immediate ? 0 : cfg.within_ms / 4;
     o.log = log_sink;
     vl_service *svc = NULL;
     vl_status st = vl_open(&o, &sv_type, &u.up, &svc);
@@ -172,6 +171,7 @@ int main(int argc, char **argv) {
     }
     srv_init(&s, &cfg);
     snprintf(s.upstream_desc, sizeof s.upstream_desc, "%s", desc);
+    s.up = u.up;
     s.on_shutdown = ask_stop;
     int code = 0;
     if (srv_start(&s, svc) != VL_OK) {

@@ -30,6 +30,17 @@
 #include "server/resp.h"
 #include "server/value.h"
 #include "vellir.h"
+#include "vellir_upstream.h"
+
+/* Whether the SQLite upstream is part of this build (it is on main). */
+#if defined(__has_include)
+#if __has_include("vellir_sqlite.h")
+#define SRV_HAVE_SQLITE 1
+#endif
+#endif
+#ifndef SRV_HAVE_SQLITE
+#define SRV_HAVE_SQLITE 0
+#endif
 
 struct srv;
 struct srv_shard;
@@ -57,6 +68,9 @@ typedef struct srv_config {
     uint32_t value_max;       /* largest stored value, bytes */
     int log_level;            /* vl_log_level */
     uint32_t mailbox;         /* per-shard mailbox cells; 0: default */
+    uint32_t batch_max;       /* keys per upstream commit batch */
+    uint32_t commit_inflight; /* commit batches in flight per shard */
+    int64_t commit_gather_ms; /* -1: a quarter of within:MS */
 } srv_config;
 
 void srv_config_init(srv_config *c);
@@ -118,6 +132,7 @@ typedef struct srv {
     int64_t start_ms;       /* wall clock */
     uint16_t port;          /* the port actually bound */
     char upstream_desc[1200];
+    vl_upstream up;         /* for its own statistics (SQLite) */
     _Atomic uint64_t next_client_id;
     _Atomic int shutdown_asked; /* SHUTDOWN or a signal */
     _Atomic int stopping;       /* no more accepting */
