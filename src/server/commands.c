@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <xxhash.h>
 
 #include "server/cmd_util.h"
 
@@ -26,10 +25,15 @@
 static const srv_cmd *index_slots[INDEX_SLOTS];
 static size_t ncommands;
 
+/* FNV-1a over the lowercased name: a command name is a few bytes. */
 static uint64_t name_hash(const uint8_t *p, size_t n) {
-    char low[32];
-    for (size_t i = 0; i < n; i++) low[i] = (char)tolower(p[i]);
-    return XXH3_64bits(low, n);
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = p[i];
+        if (c >= 'A' && c <= 'Z') c = (uint8_t)(c + 32);
+        h = (h ^ c) * 0x100000001b3ull;
+    }
+    return h;
 }
 
 static bool name_eq(const char *name, const uint8_t *p, size_t n) {

@@ -50,11 +50,8 @@ static srv_op *op_alloc(srv_shard *sh) {
         op = calloc(1, sizeof *op);
         if (!op) return NULL;
     }
-    vl_buf reply = op->reply, store = op->store;
-    memset(op, 0, offsetof(srv_op, argv_inl));
-    op->reply = reply;
+    memset(op, 0, offsetof(srv_op, ld));
     op->reply.len = 0;
-    op->store = store;
     op->store.len = 0;
     op->task.fn = op_task;
     op->home = sh;

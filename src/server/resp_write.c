@@ -42,11 +42,43 @@ static vl_status put_str(vl_buf *b, const char *s) {
     return put(b, s, strlen(s), NULL, 0, false, false);
 }
 
+/* Writes "<type><v>\r\n" into h (at least 24 bytes); returns its length.
+ * Hand-rolled: every reply has one, and snprintf was a tenth of a GET's
+ * time in the server. */
+static size_t head_ll(char *h, char type, long long v) {
+    char rev[24];
+    size_t n = 0, o = 0;
+    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+    do {
+        rev[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    h[o++] = type;
+    if (v < 0) h[o++] = '-';
+    while (n) h[o++] = rev[--n];
+    h[o++] = '\r';
+    h[o++] = '\n';
+    return o;
+}
+
+static size_t head_u(char *h, char type, unsigned long long u) {
+    char rev[24];
+    size_t n = 0, o = 0;
+    do {
+        rev[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    h[o++] = type;
+    while (n) h[o++] = rev[--n];
+    h[o++] = '\r';
+    h[o++] = '\n';
+    return o;
+}
+
 /* A header "<type><n>\r\n". */
 static vl_status put_header(vl_buf *b, char type, unsigned long long n) {
     char h[32];
-    int hn = snprintf(h, sizeof h, "%c%llu\r\n", type, n);
-    return put(b, h, (size_t)hn, NULL, 0, false, false);
+    return put(b, h, head_u(h, type, n), NULL, 0, false, false);
 }
 
 vl_status vl_resp_write_simple(vl_buf *b, const char *s, size_t len) {
@@ -59,14 +91,12 @@ vl_status vl_resp_write_error(vl_buf *b, const char *s, size_t len) {
 
 vl_status vl_resp_write_int(vl_buf *b, long long v) {
     char h[32];
-    int hn = snprintf(h, sizeof h, ":%lld\r\n", v);
-    return put(b, h, (size_t)hn, NULL, 0, false, false);
+    return put(b, h, head_ll(h, ':', v), NULL, 0, false, false);
 }
 
 vl_status vl_resp_write_bulk(vl_buf *b, const void *p, size_t len) {
     char h[32];
-    int hn = snprintf(h, sizeof h, "$%zu\r\n", len);
-    return put(b, h, (size_t)hn, p, len, false, true);
+    return put(b, h, head_u(h, '$', len), p, len, false, true);
 }
 
 vl_status vl_resp_write_null(vl_buf *b, int proto) {

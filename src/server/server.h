@@ -271,13 +271,15 @@ typedef struct srv_op {
     vl_policy policy;         /* the server's write policy */
     /* Command-specific arguments parsed at home. */
     int64_t n1, n2;
-    long double ld;
     uint32_t flags;
     /* The command's arguments after its name, copied. */
     uint32_t argc;
     srv_arg *argv;
-    vl_buf reply;             /* the reply (single-key ops, immediate ones) */
     srv_part *parts;          /* nkeys parts (multi-key) */
+    /* Fields from here on are not cleared by op_alloc (each is set before
+     * use: ld by the float commands, reply and store keep their memory). */
+    long double ld;
+    vl_buf reply;             /* the reply (single-key ops, immediate ones) */
     srv_part part1;           /* the part of a single-key op */
     vl_buf store;             /* argument bytes and vectors (heap) */
     srv_arg argv_inl[4];
