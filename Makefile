@@ -7,6 +7,8 @@
 #   make CC=clang        any of the above with clang
 #   make fuzz            libFuzzer harnesses (clang; build/fuzz)
 #   make fuzz-replay     replay every fuzz corpus through its harness (any CC)
+#   make server-test     vellir-server against redis-cli, redis-py, hiredis and
+#                        redis-server (tests/server/run.sh); any mode
 #
 # Each mode and compiler has its own build directory, so they never mix.
 # Why a Makefile: the tree is small, pkg-config finds every dependency, and
@@ -71,7 +73,8 @@ BENCH_BIN := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 # Keep objects that pattern rules chain through (make would delete them).
 .SECONDARY:
 
-.PHONY: test-pg test-cassandra all lib test examples bench clean fuzz fuzz-replay print-builddir
+.PHONY: test-pg test-cassandra all lib test examples bench clean fuzz fuzz-replay print-builddir \
+        server-test
 all: lib $(SERVER) examples bench $(TEST_BIN) $(PG_TEST_BIN) $(CASS_TEST_BIN)
 
 lib: $(LIB)
@@ -150,6 +153,17 @@ test-pg: $(PG_TEST_BIN)
 # Need a Cassandra node: scripts/cassandra-node.sh start.
 test-cassandra: $(CASS_TEST_BIN)
 	@$(RUN_PREFIX) scripts/run-tests.sh $(CASS_TEST_BIN)
+
+# vellir-server's end-to-end tests (tests/server/run.sh): the built server
+# against real clients (redis-cli, redis-py, hiredis) and redis-server.
+HIREDIS_TEST := $(B)/tests/server/test_hiredis
+
+$(HIREDIS_TEST): tests/server/test_hiredis.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=c11 -D_GNU_SOURCE $(OPT) -g $(WARN) $(SAN) -pthread -o $@ $< -lhiredis
+
+server-test: $(SERVER) $(HIREDIS_TEST)
+	@tests/server/run.sh $(B)
 
 print-builddir:
 	@echo $(B)

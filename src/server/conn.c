@@ -191,10 +191,14 @@ static void compact_input(srv_conn *c) {
 static void conn_process(srv_conn *c) {
     srv_shard *sh = c->sh;
     uint64_t cmds = 0;
+    c->wants_input = false;
     while (c->state == CONN_OPEN && !paused(c) && c->in_pos < c->in.len) {
         vl_resp_parser *ps = &c->ps;
         vl_resp_result r = vl_resp_parse(ps, c->in.data + c->in_pos, c->in.len - c->in_pos);
-        if (r == VL_RESP_INCOMPLETE) break;
+        if (r == VL_RESP_INCOMPLETE) {
+            c->wants_input = true;
+            break;
+        }
         if (r == VL_RESP_ERROR) {
             reply_error(conn_reply_buf(c), ps->errmsg);
             c->in_pos = c->in.len;
@@ -313,6 +317,10 @@ static void conn_flush(srv_conn *c) {
         conn_close_now(c);
         return;
     }
+    /* Writing may have lifted the output pause while whole requests wait
+     * in the input: parse them on the next tick (nothing else would). */
+    if (c->state == CONN_OPEN && !paused(c) && c->in_pos < c->in.len && !c->wants_input)
+        conn_kick(c);
     update_reading(c);
 }
 

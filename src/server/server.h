@@ -193,6 +193,7 @@ typedef struct srv_conn {
     bool handle_closed;      /* uv_close's callback ran */
     bool barrier;            /* a barrier op is under way */
     bool waiting_barrier;    /* a barrier command waits for the FIFO to empty */
+    bool wants_input;        /* the buffered input ends in a partial request */
     uint32_t inflight;       /* ops in the FIFO */
     char *name;              /* CLIENT SETNAME */
     vl_resp_parser ps;
