@@ -163,7 +163,7 @@ $(HIREDIS_TEST): tests/server/test_hiredis.c
 	$(Q)$(CC) -std=c11 -D_GNU_SOURCE $(OPT) -g $(WARN) $(SAN) -pthread -o $@ $< -lhiredis
 
 server-test: $(SERVER) $(HIREDIS_TEST)
-	@tests/server/run.sh $(B)
+	@VELLIR_SERVER_PREFIX="$(RUN_PREFIX)" tests/server/run.sh $(B)
 
 print-builddir:
 	@echo $(B)

@@ -2,7 +2,8 @@
 # The whole test suite, from a fresh machine. This is the README's test
 # command and what CI runs (.ci/run). It installs what it needs, builds with
 # gcc and clang (-Werror), runs every test in the plain, ASan+UBSan and TSan
-# builds, replays the fuzz corpora, and runs the examples. Any failure fails
+# builds (vellir-server's end-to-end suites included), replays the fuzz
+# corpora, and runs the examples. Any failure fails
 # the run.
 #
 #   scripts/test.sh            everything
@@ -34,6 +35,15 @@ make -j"$JOBS" test
 step "examples"
 scripts/run-examples.sh build/default
 
+# ---- vellir-server end to end (self-contained section) ----------------------
+# tests/server/run.sh: the built server (4 shards, SQLite in a temporary
+# directory, a free loopback port) against redis-cli, Debian's python3-redis
+# and hiredis, byte for byte against Debian's redis-server 7.0, plus protocol
+# errors, stalled readers, output limits, restarts and kill -9. It stops
+# every server it started by pid. The ASan+UBSan and TSan runs come below.
+step "vellir-server end to end (gcc)"
+make -j"$JOBS" server-test
+
 [ "${1:-}" = "--quick" ] && { step "done (quick)"; exit 0; }
 
 step "build (clang, -Werror)"
@@ -47,6 +57,12 @@ make -j"$JOBS" TSAN=1 test
 
 step "fuzz corpora replay (ASan+UBSan)"
 make -j"$JOBS" ASAN=1 fuzz-replay
+
+step "vellir-server end to end under ASan+UBSan"
+make -j"$JOBS" ASAN=1 server-test
+
+step "vellir-server end to end under TSan"
+make -j"$JOBS" TSAN=1 server-test
 
 # ---- PostgreSQL upstream against a real server -------------------------------
 # A private PostgreSQL 15 instance (scripts/pg-node.sh: installs Debian's

@@ -40,7 +40,8 @@ wait_up() { # PORT PID
 }
 
 VPORT=$(free_port)
-"$SERVER" --port "$VPORT" --data-dir "$tmp/vellir" --shards 4 >"$tmp/vellir.log" 2>&1 &
+# VELLIR_SERVER_PREFIX: e.g. "setarch x86_64 -R" for TSan builds (make sets it).
+${VELLIR_SERVER_PREFIX:-} "$SERVER" --port "$VPORT" --data-dir "$tmp/vellir" --shards 4 >"$tmp/vellir.log" 2>&1 &
 vpid=$!
 wait_up "$VPORT" "$vpid" || { echo "run.sh: vellir-server did not start:"; cat "$tmp/vellir.log"; exit 1; }
 echo "vellir-server pid $vpid on 127.0.0.1:$VPORT ($(head -1 "$tmp/vellir.log"))"

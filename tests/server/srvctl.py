@@ -89,7 +89,16 @@ class Server:
             self.kill()
             code = self.proc.wait()
         self.log.close()
+        self.check_log()
         return code
+
+    def check_log(self):
+        """Fails if a sanitizer reported anything (ASan, UBSan, LSan, TSan)."""
+        text = self.log_text()
+        for mark in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                     "WARNING: ThreadSanitizer", "runtime error:"):
+            if mark in text:
+                raise AssertionError("sanitizer report in %s:\n%s" % (self.log_path, text[-3000:]))
 
     def kill(self):
         if self.proc and self.proc.poll() is None:
