@@ -120,12 +120,22 @@ static bool reindex(sv_hash *h) {
     return true;
 }
 
-/* Removes the holes from the order array, then rebuilds the index. */
+/* Removes the holes from the order array (giving back most of its room
+ * when it is mostly empty), then rebuilds the index. */
 static void compact(sv_hash *h) {
     uint32_t o = 0;
     for (uint32_t i = 0; i < h->used; i++)
         if (h->order[i]) h->order[o++] = h->order[i];
     h->used = o;
+    if (h->cap > 2u * o + 8u) {
+        uint32_t cap = o * 2u > 4u ? o * 2u : 4u;
+        sv_field **shrunk = realloc(h->order, (size_t)cap * sizeof *shrunk);
+        if (shrunk) {
+            h->mem -= (uint64_t)(h->cap - cap) * sizeof *shrunk;
+            h->order = shrunk;
+            h->cap = cap;
+        }
+    }
     if (h->mask && !reindex(h)) { /* keep a correct (linear) lookup */
         free(h->idx);
         h->mem -= (uint64_t)(h->mask + 1) * sizeof *h->idx;
