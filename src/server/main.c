@@ -122,7 +122,7 @@ static vl_status final_flush(vl_service *svc, vl_close_report *rep) {
             if (waited % VL_SRV_PROGRESS_MS == 0) {
                 vl_stats st;
                 if (vl_stats_get(svc, -1, &st) == VL_OK)
-                    fprintf(stderr, "vellir-server: flushing: %llu dirty keys left (%llu commits in flight)\n",
+                    fprintf(stderr, "vellir-server: flushing: %llu dirty keys left (%llu commit batches in flight)\n",
                             (unsigned long long)st.dirty_keys,
                             (unsigned long long)st.inflight_commits);
             }
@@ -158,8 +158,10 @@ int main(int argc, char **argv) {
     o.value_max = cfg.value_max;
     o.batch_max = cfg.batch_max;
     o.commit_inflight = cfg.commit_inflight;
+    uint32_t gather = cfg.within_ms / 4 < VL_COMMIT_GATHER_MS_MAX ? cfg.within_ms / 4
+                                                                   : VL_COMMIT_GATHER_MS_MAX;
     o.commit_gather_ms = cfg.commit_gather_ms >= 0 ? (uint32_t)cfg.commit_gather_ms
-                         : cfg.durability_immediate ? 0 : cfg.within_ms / 4;
+                         : cfg.durability_immediate ? 0 : gather;
     o.log = log_sink;
     vl_service *svc = NULL;
     vl_status st = vl_open(&o, &sv_type, &u.up, &svc);
