@@ -392,6 +392,17 @@ typedef void (*vl_done_cb)(void *arg, vl_status status);
 vl_status vl_write(vl_service *svc, const void *key, size_t key_len,
                    vl_write_fn fn, vl_done_cb done, void *arg);
 
+/* A write that does not depend on the current value (an overwrite, like
+ * Redis's SET): a key that is not resident is not loaded. `fn` then sees
+ * present == false, and the value it constructs (or the delete it returns)
+ * replaces whatever the upstream holds, expiry included; a stored value
+ * that would not decode does not stand in its way. If `fn` writes nothing
+ * there (no value and no delete, or a failure), nothing is cached. A key
+ * that is resident, or loading, is written as by vl_write (fn may see its
+ * value). Saves the upstream read that vl_write makes for a cold key. */
+vl_status vl_write_blind(vl_service *svc, const void *key, size_t key_len,
+                         vl_write_fn fn, vl_done_cb done, void *arg);
+
 /* Deletes `key` here and upstream with the durability `how` (IMMEDIATE,
  * WITHIN or DEFAULT). Needs no load. */
 vl_status vl_delete(vl_service *svc, const void *key, size_t key_len,

@@ -10,6 +10,9 @@
  *   read       load, wait          wait           callback with the value
  *   cached     VL_ENOTCACHED       VL_ENOTCACHED  callback with the value
  *   write      load, wait          wait           run fn, mark per policy
+ *   blind w.   run fn, no load     wait           run fn, mark per policy
+ *              (nothing written:
+ *              not cached)
  *   delete     tombstone, mark     wait           destroy value, mark
  *   evict      VL_OK               wait           drop if CLEAN, else commit
  *                                                 first, then drop
@@ -189,6 +192,7 @@ void dispatch_req(vl_shard *sh, vl_entry *e, uint64_t hash, const vl_req *r) {
         serve_read(sh, e, r);
         break;
     case MSG_WRITE:
+    case MSG_WRITE_BLIND:
         apply_write(sh, e, hash, r);
         break;
     case MSG_DELETE:
@@ -212,6 +216,22 @@ void req_fail(const vl_req *r, const void *key, size_t len, vl_status st) {
     }
 }
 
+/* A blind write to a key that is not resident: no load. The function sees
+ * no value, and what it writes replaces the upstream's. An entry still
+ * CLEAN afterwards (the function wrote nothing, or failed) goes again: a
+ * clean entry would claim to mirror the upstream, which was never read. */
+static void write_absent(vl_shard *sh, uint64_t hash, const uint8_t *key, size_t len,
+                         const vl_req *r) {
+    vl_status st = commit_reserve(sh);
+    vl_entry *e = st == VL_OK ? entry_create(sh, hash, key, len, &st) : NULL;
+    if (!e) {
+        req_fail(r, key, len, st);
+        return;
+    }
+    apply_write(sh, e, hash, r);
+    if (e->state == ST_CLEAN) entry_drop(sh, e, hash);
+}
+
 static void dispatch_absent(vl_shard *sh, uint64_t hash, const uint8_t *key, size_t len,
                             const vl_req *r) {
     STAT_INC(sh, misses);
@@ -226,6 +246,9 @@ static void dispatch_absent(vl_shard *sh, uint64_t hash, const uint8_t *key, siz
         return;
     case MSG_EVICT:
         if (r->done) r->done(r->arg, VL_OK);
+        return;
+    case MSG_WRITE_BLIND:
+        write_absent(sh, hash, key, len, r);
         return;
     case MSG_DELETE: {
         /* A delete needs no load: the key becomes a pending tombstone. (A
@@ -243,7 +266,7 @@ static void dispatch_absent(vl_shard *sh, uint64_t hash, const uint8_t *key, siz
 void dispatch_msg(vl_shard *sh, vl_msg *m) {
     const uint8_t *key = vl_msg_key(m);
     vl_req r = {m->op, m->policy, {.read = m->fn.read}, m->done, m->arg};
-    if (m->op == MSG_WRITE) r.fn.write = m->fn.write;
+    if (m->op == MSG_WRITE || m->op == MSG_WRITE_BLIND) r.fn.write = m->fn.write;
     if (m->op == MSG_EXPIRE) r.fn.expires_at = m->fn.expires_at;
     vl_entry *e = table_find(&sh->table, m->hash, key, m->key_len);
     if (!e) {

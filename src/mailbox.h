@@ -34,6 +34,7 @@ typedef enum vl_msg_op {
     MSG_READ = 1,
     MSG_READ_CACHED,
     MSG_WRITE,
+    MSG_WRITE_BLIND, /* vl_write_blind: a write that needs no load */
     MSG_DELETE,
     MSG_EVICT,
     MSG_EXPIRE

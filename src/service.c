@@ -316,7 +316,7 @@ static vl_status submit(vl_service *svc, const vl_req *r, const void *key, size_
     m->policy = r->policy;
     m->hash = h;
     m->fn.read = r->fn.read;
-    if (r->op == MSG_WRITE) m->fn.write = r->fn.write;
+    if (r->op == MSG_WRITE || r->op == MSG_WRITE_BLIND) m->fn.write = r->fn.write;
     if (r->op == MSG_EXPIRE) m->fn.expires_at = r->fn.expires_at;
     m->done = r->done;
     m->arg = r->arg;
@@ -344,6 +344,13 @@ vl_status vl_write(vl_service *svc, const void *key, size_t key_len, vl_write_fn
                    vl_done_cb done, void *arg) {
     if (!fn) return VL_EINVAL;
     vl_req r = {MSG_WRITE, vl_noop(), {.write = fn}, done, arg};
+    return submit(svc, &r, key, key_len);
+}
+
+vl_status vl_write_blind(vl_service *svc, const void *key, size_t key_len, vl_write_fn fn,
+                         vl_done_cb done, void *arg) {
+    if (!fn) return VL_EINVAL;
+    vl_req r = {MSG_WRITE_BLIND, vl_noop(), {.write = fn}, done, arg};
     return submit(svc, &r, key, key_len);
 }
 
