@@ -10,7 +10,9 @@
  *
  * Each turn drains the control queue (completions, flush, shutdown) and then
  * the mailbox (requests), at most one mailbox's worth of requests per turn so
- * completions are never starved. Due commits then start. While requests keep
+ * completions are never starved. Then at most one due commit batch starts
+ * (its snapshot costs time per key: more batches start on later turns,
+ * between requests). While requests keep
  * coming, the loop polls the libuv loop without blocking at most every
  * millisecond (timers and upstream sockets live there). When a turn finds
  * nothing, the shard spins for spin_us looking for work before it sleeps:
@@ -202,6 +204,7 @@ static void shard_loop(vl_shard *sh) {
         clear_step(sh);
         n += drain_mailbox(sh);
         commit_pump(sh);
+        if (commit_due_now(sh)) n++; /* the next batch starts on the next turn */
         shutdown_step(sh);
         if (sh->phase == PH_DONE) break;
         if (n > 0) {

@@ -222,7 +222,8 @@ vl_status commit_reserve(vl_shard *sh); /* before a write runs on a CLEAN key */
 void commit_mark(vl_shard *sh, vl_entry *e, uint64_t hash, vl_policy p,
                  const vl_req *r);
 void commit_evict(vl_shard *sh, vl_entry *e, uint64_t hash, const vl_req *r);
-void commit_pump(vl_shard *sh);
+void commit_pump(vl_shard *sh);        /* starts at most one batch */
+bool commit_due_now(vl_shard *sh);     /* another batch could start now */
 void commit_completed(vl_shard *sh, vl_batch_job *job);
 void commit_flush(vl_shard *sh, vl_join *join);
 void commit_all_due(vl_shard *sh);      /* every dirty key due now */

@@ -235,12 +235,24 @@ static bool value_fits(srv_conn *c, size_t n) {
     return false;
 }
 
+/* Starts a SET-like op. An overwrite that needs nothing of the old value
+ * (no GET, NX, XX or KEEPTTL) does not load a cold key. */
+static void start_set(srv_conn *c, const srv_cmd *cmd, const vl_resp_arg *argv, size_t argc,
+                      int64_t at, uint32_t f) {
+    srv_op *op = new_key_op(c, cmd, argv, argc, (srv_keyfn){NULL, set_wr});
+    if (!op) return;
+    op->n1 = at;
+    op->flags = f;
+    op->blind = !(f & (SETF_GET | SETF_NX | SETF_XX | SETF_KEEPTTL));
+    op_start(op);
+}
+
 static void set_run(srv_conn *c, const srv_cmd *cmd, const vl_resp_arg *argv, size_t argc) {
     uint32_t f;
     int64_t at;
     if (!parse_set_options(c, "set", argv, 3, argc, true, &f, &at)) return;
     if (!value_fits(c, argv[2].len)) return;
-    start_key_op(c, cmd, argv, argc, (srv_keyfn){NULL, set_wr}, at, 0, f);
+    start_set(c, cmd, argv, argc, at, f);
 }
 
 static void setnx_run(srv_conn *c, const srv_cmd *cmd, const vl_resp_arg *argv, size_t argc) {
@@ -267,7 +279,7 @@ static void setex_common(srv_conn *c, const srv_cmd *cmd, const vl_resp_arg *arg
     }
     if (!value_fits(c, argv[3].len)) return;
     vl_resp_arg re[3] = {argv[0], argv[1], argv[3]};
-    start_key_op(c, cmd, re, 3, (srv_keyfn){NULL, set_wr}, at, 0, SETF_EX);
+    start_set(c, cmd, re, 3, at, SETF_EX);
 }
 
 static void setex_run(srv_conn *c, const srv_cmd *cmd, const vl_resp_arg *argv, size_t argc) {
@@ -365,7 +377,9 @@ static void mset_run(srv_conn *c, const srv_cmd *cmd, const vl_resp_arg *argv, s
         return;
     }
     if (!pairs_fit(c, argv, argc)) return;
-    start_multi_op(c, cmd, argv, argc, (srv_keyfn){NULL, mset_wr}, (uint32_t)(argc - 1) / 2, 0);
+    srv_op *op = start_multi_op(c, cmd, argv, argc, (srv_keyfn){NULL, mset_wr},
+                                (uint32_t)(argc - 1) / 2, MULTI_BLIND);
+    (void)op;
 }
 
 /* MSETNX: a barrier op in two phases. Phase 0 reads whether any key
@@ -380,6 +394,7 @@ static bool msetnx_home(srv_op *op) {
         }
         op->phase = 1;
         op->fn = (srv_keyfn){NULL, mset_wr};
+        op->blind = true; /* every key was just read: resident, or known absent */
         return false;
     }
     (void)vl_resp_write_int(&op->reply, 1);

@@ -59,8 +59,12 @@ static inline vl_policy fail_nomem(vl_buf *b) {
     return vl_noop();
 }
 
+/* start_multi_op's flag: the parts' writes need no load (MSET). */
+#define MULTI_BLIND (1u << 30)
+
 /* Starts an op over nkeys keys (at the command's first/step positions)
- * with fn on each. Returns it, or NULL after replying an error. */
+ * with fn on each (flags: the command's own, plus MULTI_BLIND). Returns
+ * it, or NULL after replying an error. */
 srv_op *start_multi_op(srv_conn *c, const srv_cmd *cmd, const vl_resp_arg *argv, size_t argc,
                        srv_keyfn fn, uint32_t nkeys, uint32_t flags);
 

@@ -314,6 +314,7 @@ srv_op *start_multi_op(srv_conn *c, const srv_cmd *cmd, const vl_resp_arg *argv,
     op->fn = fn;
     op->flags = flags;
     op->multi = true;
+    op->blind = flags & MULTI_BLIND;
     if (cmd->flags & CMD_BARRIER) {
         op->is_barrier = true;
         c->barrier = true;

@@ -30,6 +30,7 @@ void srv_config_init(srv_config *c) {
     c->batch_max = VL_SRV_COMMIT_BATCH_DEFAULT;
     c->commit_inflight = VL_SRV_COMMIT_INFLIGHT_DEFAULT;
     c->commit_gather_ms = -1;
+    c->spin_us = -1;
 }
 
 const char *srv_durability_text(const srv_config *c, char *buf, size_t cap) {
@@ -192,6 +193,12 @@ static bool apply(srv_config *c, const char *opt, const char *v) {
     }
     if (!strcmp(opt, "maxclients")) return parse_u32(v, &c->maxclients, 1, 1000000);
     if (!strcmp(opt, "commit-batch")) return parse_u32(v, &c->batch_max, 1, VL_BATCH_MAX);
+    if (!strcmp(opt, "spin-us")) {
+        uint32_t us;
+        if (!parse_u32(v, &us, 0, VL_SPIN_US_MAX)) return false;
+        c->spin_us = us;
+        return true;
+    }
     if (!strcmp(opt, "commit-gather")) {
         uint32_t g;
         if (!parse_u32(v, &g, 0, VL_COMMIT_GATHER_MS_MAX)) return false;
@@ -218,7 +225,7 @@ static bool apply(srv_config *c, const char *opt, const char *v) {
 static const char *const with_value[] = {
     "port", "bind", "shards", "durability", "data-dir", "db", "upstream", "sqlite-sync",
     "max-keys", "max-memory", "eviction", "max-value", "maxclients", "client-output-limit",
-    "log-level", "commit-batch", "commit-inflight", "commit-gather", NULL};
+    "log-level", "commit-batch", "commit-inflight", "commit-gather", "spin-us", NULL};
 
 static bool takes_value(const char *opt) {
     for (size_t i = 0; with_value[i]; i++)

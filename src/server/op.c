@@ -168,6 +168,7 @@ static vl_status submit_part(srv_op *op, uint32_t i) {
     srv_arg k = op_key(op, i);
     srv_part *p = &op->parts[i];
     if (op->fn.read) return vl_read(svc, k.p, k.len, op->fn.read, p);
+    if (op->blind) return vl_write_blind(svc, k.p, k.len, op->fn.write, part_write_done, p);
     return vl_write(svc, k.p, k.len, op->fn.write, part_write_done, p);
 }
 

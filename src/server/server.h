@@ -71,6 +71,7 @@ typedef struct srv_config {
     uint32_t batch_max;       /* keys per upstream commit batch */
     uint32_t commit_inflight; /* commit batches in flight per shard */
     int64_t commit_gather_ms; /* -1: a quarter of within:MS */
+    int64_t spin_us;          /* -1: the server's default (VL_SRV_SPIN_US_DEFAULT) */
 } srv_config;
 
 void srv_config_init(srv_config *c);
@@ -259,6 +260,7 @@ typedef struct srv_op {
     bool done;                /* the reply is complete (home side) */
     bool is_barrier;
     bool multi;               /* parts reply into their own buffers */
+    bool blind;               /* writes need no load (vl_write_blind) */
     uint8_t phase;            /* multi-phase commands (MSETNX) */
     _Atomic uint32_t pending; /* parts running + 1 while submitting */
     uint32_t nkeys;           /* parts */
