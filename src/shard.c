@@ -48,14 +48,6 @@
 
 _Thread_local vl_shard *vl_current_shard;
 
-static inline void cpu_relax(void) {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#endif
-}
-
 void shard_wake(vl_shard *sh) {
     if (atomic_load_explicit(&sh->sleeping, memory_order_seq_cst))
         uv_async_send(&sh->wake);
