@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "bench_util.h"
 #include "util/clock.h"
 #include "util/hash.h"
 #include "vellir.h"
@@ -55,35 +56,21 @@ static void make_keys(void) {
 /* Draws zipf(s) ranks by inverse CDF, then maps rank -> key by a fixed
  * permutation so hot keys are spread over shards and slots. */
 static void make_samples(double s) {
-    double *cdf = malloc((size_t)nkeys * sizeof *cdf), sum = 0;
-    for (uint32_t i = 0; i < nkeys; i++) cdf[i] = (sum += 1.0 / pow(i + 1, s));
+    bench_zipf z;
+    if (bench_zipf_init(&z, s, nkeys) != 0) exit(1);
     uint64_t x = 0x853c49e6748fea9bull;
     for (uint32_t c = 0; c < callers; c++) {
         samples[c] = malloc(SAMPLES * sizeof(uint32_t));
         for (uint32_t j = 0; j < SAMPLES; j++) {
             x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-            double u = (double)(x >> 11) / 9007199254740992.0 * sum;
-            uint32_t lo = 0, hi = nkeys - 1;
-            while (lo < hi) {
-                uint32_t mid = (lo + hi) / 2;
-                if (cdf[mid] < u) lo = mid + 1;
-                else hi = mid;
-            }
-            samples[c][j] = (uint32_t)(((uint64_t)lo * 2654435761u) % nkeys);
+            uint32_t rank = bench_zipf_draw(&z, (double)(x >> 11) / 9007199254740992.0);
+            samples[c][j] = (uint32_t)(((uint64_t)rank * 2654435761u) % nkeys);
         }
     }
-    free(cdf);
+    bench_zipf_free(&z);
 }
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, uint32_t n) {
-    qsort(v, n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
+#define median bench_median
 
 /* ---- the value type ------------------------------------------------------ */
 
