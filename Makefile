@@ -42,7 +42,7 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS))
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wpointer-arith -Wvla -Wformat=2
 CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) -g $(WARN) $(SAN) -pthread \
-          -Iinclude -Isrc -Itests/support $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+          -Iinclude -Isrc -Itests/support -Ibench $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS := $(SAN) -pthread
 LDLIBS := $(PKG_LIBS) -lm
 

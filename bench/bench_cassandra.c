@@ -33,6 +33,7 @@
 #include "cql/conn.h"
 #include "util/clock.h"
 #include "util/rng.h"
+#include "bench_util.h"
 #include "vellir_cassandra.h"
 
 #define KS "vellir_test"
@@ -247,28 +248,13 @@ static double cache_reads(vl_service *svc, const char *prefix) {
 
 /* ---- zipf ---------------------------------------------------------------------------- */
 
-static double zipf_cdf[ZIPF_KEYS];
+static bench_zipf zipf;
 
 static void zipf_init(double s) {
-    double sum = 0;
-    for (int i = 0; i < ZIPF_KEYS; i++) sum += 1.0 / pow(i + 1, s);
-    double acc = 0;
-    for (int i = 0; i < ZIPF_KEYS; i++) {
-        acc += 1.0 / pow(i + 1, s) / sum;
-        zipf_cdf[i] = acc;
-    }
+    if (bench_zipf_init(&zipf, s, ZIPF_KEYS) != 0) exit(1);
 }
 
-static int zipf_draw(vl_rng *r) {
-    double u = vl_rng_unit(r);
-    int lo = 0, hi = ZIPF_KEYS - 1;
-    while (lo < hi) {
-        int mid = (lo + hi) / 2;
-        if (zipf_cdf[mid] < u) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo;
-}
+static int zipf_draw(vl_rng *r) { return (int)bench_zipf_draw(&zipf, vl_rng_unit(r)); }
 
 /* Returns the upstream writes of ZIPF_WRITES increments; *keys gets the
  * number of distinct keys written. */
@@ -300,15 +286,7 @@ static uint64_t zipf_run(uint64_t seed, uint64_t *keys, double *secs) {
 
 /* ---- main ------------------------------------------------------------------------------- */
 
-static int cmp(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n) {
-    qsort(v, (size_t)n, sizeof *v, cmp);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
+#define median(v, n) bench_median((v), (size_t)(n))
 
 enum { SYNC_W, PIPE_W, CACHE_W, SYNC_R, PIPE_R, COLD_R, WARM_R, NCOLS };
 

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_util.h"
 #include "evict.h"
 #include "table.h"
 #include "util/clock.h"
@@ -57,22 +58,16 @@ static int load_arc(trace *t, const char *dir, const char *name) {
 }
 
 static void make_zipf(trace *t, double s, uint32_t keys, size_t n) {
-    double *cdf = malloc(keys * sizeof *cdf), sum = 0;
-    for (uint32_t i = 0; i < keys; i++) cdf[i] = (sum += 1.0 / pow(i + 1, s));
+    bench_zipf z;
+    if (bench_zipf_init(&z, s, keys) != 0) exit(1);
     snprintf(t->name, sizeof t->name, "zipf %.2f", s);
     uint64_t x = 0x2545f4914f6cdd1dull;
     for (size_t j = 0; j < n; j++) {
         x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-        double u = (double)(x >> 11) / 9007199254740992.0 * sum;
-        uint32_t lo = 0, hi = keys - 1;
-        while (lo < hi) {
-            uint32_t mid = (lo + hi) / 2;
-            if (cdf[mid] < u) lo = mid + 1;
-            else hi = mid;
-        }
-        push(t, (uint32_t)(((uint64_t)lo * 2654435761u) % keys)); /* scatter ranks */
+        uint32_t rank = bench_zipf_draw(&z, (double)(x >> 11) / 9007199254740992.0);
+        push(t, (uint32_t)(((uint64_t)rank * 2654435761u) % keys)); /* scatter ranks */
     }
-    free(cdf);
+    bench_zipf_free(&z);
 }
 
 /* ---- vellir's evictor, as a shard drives it ----------------------------- */

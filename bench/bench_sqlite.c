@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "vellir.h"
 #include "vellir_cbor.h"
 #include "vellir_sqlite.h"
@@ -36,15 +37,7 @@ static double now_s(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n) {
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
+#define median(v, n) bench_median((v), (size_t)(n))
 
 static void die(const char *what, vl_status st) {
     fprintf(stderr, "bench_sqlite: %s: %s\n", what, vl_strerror(st));

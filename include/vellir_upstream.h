@@ -110,6 +110,13 @@ typedef struct vl_batch {
  * (VL_OK unless the upstream set it). `b` is invalid after the call. */
 void vl_batch_done(vl_batch *b, vl_status status);
 
+/* ---- messages ------------------------------------------------------- */
+
+/* Renders a key for a log message into `out` (`cap` bytes, at least 8):
+ * printable ASCII as is, other bytes (and \ and ') as \xHH, cut with "..."
+ * when it does not fit. Returns `out`. Pure; any thread. */
+const char *vl_key_repr(const void *key, size_t len, char *out, size_t cap);
+
 /* ---- truncation (vl_clear) ------------------------------------------- */
 
 /* A truncate request. Owned by the cache; valid until vl_truncate_done. */

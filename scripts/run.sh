@@ -20,7 +20,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
-make -j"$(nproc)" all
+make -j"$(nproc)" build/default/vellir-server
 data=${VELLIR_DATA_DIR:-./data}
 mkdir -p "$data"
 data=$(cd "$data" && pwd)

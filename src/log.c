@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "service.h"
+#include "vellir_upstream.h"
 
 static const char *level_name(vl_log_level l) {
     return l == VL_LOG_ERROR ? "error" : l == VL_LOG_WARN ? "warning" : "info";

@@ -68,6 +68,13 @@ vl_msg *mailbox_peek(vl_mailbox *mb) {
     return seq == h + 1 ? &c->msg : NULL;
 }
 
+vl_msg *mailbox_peek_ahead(vl_mailbox *mb, uint64_t k) {
+    uint64_t h = atomic_load_explicit(&mb->head, memory_order_relaxed) + k;
+    vl_cell *c = &mb->cells[h & mb->mask];
+    uint64_t seq = atomic_load_explicit(&c->seq, memory_order_acquire);
+    return seq == h + 1 ? &c->msg : NULL;
+}
+
 void mailbox_release(vl_mailbox *mb) {
     uint64_t h = atomic_load_explicit(&mb->head, memory_order_relaxed);
     atomic_store_explicit(&mb->cells[h & mb->mask].seq, h + mb->mask + 1,

@@ -88,6 +88,9 @@ void mailbox_publish(vl_mailbox *mb, uint64_t pos);
 
 /* Consumer: the next published message, or NULL if there is none yet. */
 vl_msg *mailbox_peek(vl_mailbox *mb);
+/* Consumer: the message `k` places after the next one, if it is published
+ * (k = 0 is mailbox_peek). For prefetching only: it stays in the ring. */
+vl_msg *mailbox_peek_ahead(vl_mailbox *mb, uint64_t k);
 /* Consumer: hands the cell returned by mailbox_peek back to producers. */
 void mailbox_release(vl_mailbox *mb);
 /* Consumer: stops intake for good (producers get VL_ECLOSED from now on). */

@@ -43,8 +43,5 @@ extern _Thread_local vl_shard *vl_current_shard;
 /* Logs through opts.log. Any thread. */
 void vl_logf(const struct vl_service *svc, vl_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* A printable rendering of a key for messages: printable ASCII as is, other
- * bytes as \xHH, cut at `cap`-1 characters with "..." appended. */
-const char *vl_key_repr(const void *key, size_t len, char *out, size_t cap);
 
 #endif

@@ -54,14 +54,6 @@
 
 _Thread_local vl_shard *vl_current_shard;
 
-static inline void cpu_relax(void) {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#endif
-}
-
 void shard_wake(vl_shard *sh) {
     if (atomic_load_explicit(&sh->sleeping, memory_order_seq_cst))
         uv_async_send(&sh->wake);
@@ -173,11 +165,19 @@ static void poll_loop(vl_shard *sh) {
     sh->now_us = vl_mono_us();
 }
 
+/* Serves queued requests. The mailbox shows what comes next, so the table's
+ * cache misses are pipelined: while request i is served, the home slot of
+ * request i+2 and the entry of request i+1 are already being fetched. */
 static uint32_t drain_mailbox(vl_shard *sh) {
     if (sh->clear_phase != CLR_NONE) return 0; /* requests wait out a clear */
     uint32_t n = 0, max = (uint32_t)sh->mb.mask + 1;
-    vl_msg *m;
+    vl_msg *m, *ahead;
+    if ((ahead = mailbox_peek_ahead(&sh->mb, 1)) != NULL) table_prefetch_slot(&sh->table, ahead->hash);
     while (n < max && (m = mailbox_peek(&sh->mb)) != NULL) {
+        if ((ahead = mailbox_peek_ahead(&sh->mb, 2)) != NULL)
+            table_prefetch_slot(&sh->table, ahead->hash);
+        if ((ahead = mailbox_peek_ahead(&sh->mb, 1)) != NULL)
+            table_prefetch_entry(&sh->table, ahead->hash);
         dispatch_msg(sh, m);
         mailbox_release(&sh->mb);
         if (++n % VL_POLL_EVERY_REQUESTS == 0) sh->now_us = vl_mono_us();
@@ -190,7 +190,7 @@ static bool spin_for_work(vl_shard *sh) {
     if (us == 0) return false;
     int64_t end = vl_mono_us() + us;
     do {
-        for (int i = 0; i < 32; i++) cpu_relax();
+        sched_yield(); /* not a pause loop: see the note above */
         if (has_work(sh)) return true;
     } while (vl_mono_us() < end);
     return false;

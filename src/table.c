@@ -49,6 +49,15 @@ vl_entry *table_find(const vl_table *t, uint64_t hash, const void *key, size_t l
     }
 }
 
+void table_prefetch_slot(const vl_table *t, uint64_t hash) {
+    __builtin_prefetch(&t->slots[home_of(hash, t->cap)]);
+}
+
+void table_prefetch_entry(const vl_table *t, uint64_t hash) {
+    uint64_t s = t->slots[home_of(hash, t->cap)];
+    if (s && (s & ~ADDR_MASK) == tag_of(hash) << 48) __builtin_prefetch((void *)(uintptr_t)(s & ADDR_MASK));
+}
+
 static void place(uint64_t *slots, uint64_t cap, uint64_t hash, uint64_t slot) {
     uint64_t i = home_of(hash, cap);
     while (slots[i]) i = next_of(i, cap);

@@ -42,6 +42,10 @@ vl_entry *table_find(const vl_table *t, uint64_t hash, const void *key, size_t l
 vl_status table_insert(vl_table *t, uint64_t hash, vl_entry *e);
 /* Removes `e`, which must be in the table. */
 void table_remove(vl_table *t, uint64_t hash, vl_entry *e);
+/* Prefetching for a lookup soon: first the key's home slot, then (once that
+ * slot is in cache) the entry it points to, if its tag matches. */
+void table_prefetch_slot(const vl_table *t, uint64_t hash);
+void table_prefetch_entry(const vl_table *t, uint64_t hash);
 /* The entry in slot i (i < cap), or NULL: for sampling and iteration. */
 static inline vl_entry *table_slot(const vl_table *t, uint64_t i) {
     return (vl_entry *)(uintptr_t)(t->slots[i] & ((1ull << 48) - 1));

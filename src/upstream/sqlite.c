@@ -39,28 +39,6 @@ void sq_log_any(sq_shared *s, vl_log_level level, const char *fmt, ...) {
     pthread_mutex_unlock(&s->log_mu);
 }
 
-const char *sq_key_repr(const void *key, size_t len, char *out, size_t cap) {
-    static const char hex[] = "0123456789abcdef";
-    const uint8_t *k = key;
-    size_t o = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (o + 8 >= cap) {
-            memcpy(out + o, "...", 4);
-            return out;
-        }
-        if (k[i] >= 0x20 && k[i] < 0x7f && k[i] != '\\' && k[i] != '\'') {
-            out[o++] = (char)k[i];
-        } else {
-            out[o++] = '\\';
-            out[o++] = 'x';
-            out[o++] = hex[k[i] >> 4];
-            out[o++] = hex[k[i] & 15];
-        }
-    }
-    out[o] = 0;
-    return out;
-}
-
 /* ---- threads --------------------------------------------------------------- */
 
 /* Stops the threads (after their queues drain) and closes the connections. */

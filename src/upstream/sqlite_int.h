@@ -154,7 +154,6 @@ typedef struct sq_shared {
 void sq_log_any(sq_shared *s, vl_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Writes a printable form of a key into `out` (cut with "..." if long). */
-const char *sq_key_repr(const void *key, size_t len, char *out, size_t cap);
 
 void *sq_writer_main(void *arg);  /* arg: sq_shared* */
 void *sq_reader_main(void *arg);  /* arg: sq_reader* */

@@ -20,7 +20,7 @@
 static void log_failure(sq_inst *inst, const void *key, size_t klen, int rc, const char *msg) {
     char k[96];
     inst->env->log(inst->env->log_ctx, VL_LOG_ERROR, "load of key '%s' failed: %s / %s (%s)",
-                   sq_key_repr(key, klen, k, sizeof k), msg, sq_code_name(rc),
+                   vl_key_repr(key, klen, k, sizeof k), msg, sq_code_name(rc),
                    vl_status_name(sq_status(rc)));
 }
 
@@ -31,7 +31,7 @@ static void answer_row(sq_job *job, sqlite3_stmt *q, int64_t now_ms) {
     if (sqlite3_column_type(q, 0) == SQLITE_NULL) {
         char k[96];
         job->inst->env->log(job->inst->env->log_ctx, VL_LOG_ERROR,
-                            "key '%s': stored value is NULL", sq_key_repr(key, klen, k, sizeof k));
+                            "key '%s': stored value is NULL", vl_key_repr(key, klen, k, sizeof k));
         vl_load_done(job->req, VL_ECORRUPT, NULL, 0, 0);
         return;
     }
