@@ -449,11 +449,6 @@
 #define VL_SRV_COMMIT_BATCH_DEFAULT 65536u
 #define VL_SRV_COMMIT_INFLIGHT_DEFAULT 1u
 
-/* How long an idle shard of vellir-server polls before it sleeps
- * (--spin-us; the library's default is VL_SPIN_US_DEFAULT). Measurement
- * decides: see docs/server.md. */
-#define VL_SRV_SPIN_US_DEFAULT 50u
-
 /* Fields above which a hash gets an index; smaller ones are scanned, which
  * is faster and smaller for the few fields most hashes have. */
 #define VL_SRV_HASH_INDEX_MIN 16u

@@ -103,6 +103,8 @@ static void usage(FILE *f) {
 "      --commit-gather MS     a commit also takes the keys due within MS, so\n"
 "                             SQLite gets fewer, larger transactions (default: a\n"
 "                             quarter of within:MS; 0: never commit early)\n"
+"      --spin-us US           how long an idle shard polls for work before it\n"
+"                             sleeps (default 50; 0: sleep at once, least CPU)\n"
 "\n"
 "Other:\n"
 "      --disable-flush        refuse FLUSHALL and FLUSHDB (which empty the\n"

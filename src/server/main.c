@@ -158,7 +158,7 @@ int main(int argc, char **argv) {
     o.value_max = cfg.value_max;
     o.batch_max = cfg.batch_max;
     o.commit_inflight = cfg.commit_inflight;
-    o.spin_us = cfg.spin_us >= 0 ? (uint32_t)cfg.spin_us : VL_SRV_SPIN_US_DEFAULT;
+    if (cfg.spin_us >= 0) o.spin_us = (uint32_t)cfg.spin_us;
     uint32_t gather = cfg.within_ms / 4 < VL_COMMIT_GATHER_MS_MAX ? cfg.within_ms / 4
                                                                    : VL_COMMIT_GATHER_MS_MAX;
     o.commit_gather_ms = cfg.commit_gather_ms >= 0 ? (uint32_t)cfg.commit_gather_ms

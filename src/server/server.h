@@ -71,7 +71,7 @@ typedef struct srv_config {
     uint32_t batch_max;       /* keys per upstream commit batch */
     uint32_t commit_inflight; /* commit batches in flight per shard */
     int64_t commit_gather_ms; /* -1: a quarter of within:MS */
-    int64_t spin_us;          /* -1: the server's default (VL_SRV_SPIN_US_DEFAULT) */
+    int64_t spin_us;          /* -1: the library's (VL_SPIN_US_DEFAULT) */
 } srv_config;
 
 void srv_config_init(srv_config *c);
