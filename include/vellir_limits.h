@@ -65,6 +65,12 @@
  * write-back cache's idea of "when it is due". */
 #define VL_COMMIT_GATHER_MS_MAX 60000u
 
+/* Keys taken into a commit batch per shard turn. A batch of many keys is
+ * built over several turns, between requests: taking a key costs about a
+ * microsecond (its deadline heap removal and its value's encoding), so a
+ * step stalls the shard's other work for about a millisecond at most. */
+#define VL_COMMIT_SNAPSHOT_STEP 1024u
+
 /* Retry backoff defaults (vl_options.retry): the first retry after 50 ms,
  * doubling to at most 5 s, with jitter. An IMMEDIATE writer waits through
  * 4 attempts before it is answered VL_EPENDING. */

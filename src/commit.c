@@ -232,6 +232,7 @@ static vl_status take_snapshot(vl_shard *sh, vl_dirty *rec, vl_batch_job *job, s
 
 static void key_failed(vl_shard *sh, vl_dirty *rec, vl_status st);
 static void give_up_key(vl_shard *sh, vl_dirty *rec);
+static void settle_step(vl_shard *sh);
 
 /* A batch with room for `cap` keys (it grows, up to batch_max, as keys are
  * taken: what is due is not known in advance, and allocating batch_max
@@ -284,6 +285,60 @@ static int64_t gather_until(const vl_shard *sh) {
     return sh->now_us + (int64_t)sh->svc->opts.commit_gather_ms * 1000;
 }
 
+/* A batch is built over several shard turns, at most VL_COMMIT_SNAPSHOT_STEP
+ * keys per turn (taking a key out of the deadline heap and encoding its
+ * value costs about a microsecond: 65,536 keys at once stalled every
+ * client of the shard for tens of milliseconds). While it is built the
+ * batch counts as in flight and its keys are COMMITTING: a write to one of
+ * them waits for the next batch, as with any commit in flight. A batch that
+ * has started is always finished and sent, even by a clear or past the
+ * close deadline (both wait for commits in flight). */
+static void batch_send(vl_shard *sh) {
+    vl_batch_job *job = sh->building;
+    sh->building = NULL;
+    /* A value may encode to no bytes: it must still not look like a delete,
+     * even when the batch's buffer was never allocated. */
+    static const uint8_t no_bytes[1];
+    const uint8_t *base = job->bytes.data ? job->bytes.data : no_bytes;
+    for (uint32_t i = 0; i < job->pub.count; i++)
+        job->pub.items[i].value = job->offs[i] == SIZE_MAX ? NULL : base + job->offs[i];
+    if (job->pub.count == 0) {
+        batch_free(job);
+        sh->inflight_batches--;
+        STAT_SET(sh, inflight_commits, sh->inflight_batches);
+        return;
+    }
+    vl_status st = sh->svc->upstream.ops->commit(sh->up, &job->pub);
+    if (st != VL_OK) {
+        /* Refused at once: complete it on the next turn, like any answer,
+         * rather than re-entering the pump from inside it. */
+        job->status = st;
+        shard_post(sh, &job->ctl);
+    }
+}
+
+/* Takes the next step of keys into the batch being built; sends it when
+ * no key due by its gather time is left, or it is full. */
+static void batch_fill(vl_shard *sh) {
+    vl_batch_job *job = sh->building;
+    uint32_t max = sh->svc->opts.batch_max;
+    vl_hnode *h;
+    for (uint32_t step = 0; step < VL_COMMIT_SNAPSHOT_STEP; step++) {
+        if (!(h = heap_min(&sh->due)) || h->key > job->until || !batch_room(job, max)) {
+            batch_send(sh);
+            return;
+        }
+        vl_dirty *rec = VL_CONTAINER_OF(h, vl_dirty, due);
+        heap_remove(&sh->due, h);
+        vl_status st = take_snapshot(sh, rec, job, &job->offs[job->pub.count]);
+        if (st != VL_OK) { /* this attempt failed for its waiters too */
+            rec->inflight = rec->pending;
+            rec->pending = NULL;
+            key_failed(sh, rec, st);
+        }
+    }
+}
+
 static void batch_start(vl_shard *sh) {
     uint32_t n = sh->due.n < sh->svc->opts.batch_max ? sh->due.n : sh->svc->opts.batch_max;
     vl_batch_job *job = batch_new(n < VL_BATCH_START_CAP ? n : VL_BATCH_START_CAP);
@@ -295,40 +350,11 @@ static void batch_start(vl_shard *sh) {
     }
     job->sh = sh;
     job->ctl.kind = CTL_BATCH_DONE;
-    size_t *offs;
-    vl_hnode *h;
-    int64_t until = gather_until(sh);
-    while ((h = heap_min(&sh->due)) && h->key <= until && batch_room(job, n)) {
-        offs = job->offs;
-        vl_dirty *rec = VL_CONTAINER_OF(h, vl_dirty, due);
-        heap_remove(&sh->due, h);
-        vl_status st = take_snapshot(sh, rec, job, &offs[job->pub.count]);
-        if (st != VL_OK) { /* this attempt failed for its waiters too */
-            rec->inflight = rec->pending;
-            rec->pending = NULL;
-            key_failed(sh, rec, st);
-        }
-    }
-    /* A value may encode to no bytes: it must still not look like a delete,
-     * even when the batch's buffer was never allocated. */
-    static const uint8_t no_bytes[1];
-    const uint8_t *base = job->bytes.data ? job->bytes.data : no_bytes;
-    offs = job->offs;
-    for (uint32_t i = 0; i < job->pub.count; i++)
-        job->pub.items[i].value = offs[i] == SIZE_MAX ? NULL : base + offs[i];
-    if (job->pub.count == 0) {
-        batch_free(job);
-        return;
-    }
+    job->until = gather_until(sh);
+    sh->building = job;
     sh->inflight_batches++;
     STAT_SET(sh, inflight_commits, sh->inflight_batches);
-    vl_status st = sh->svc->upstream.ops->commit(sh->up, &job->pub);
-    if (st != VL_OK) {
-        /* Refused at once: complete it on the next turn, like any answer,
-         * rather than re-entering the pump from inside it. */
-        job->status = st;
-        shard_post(sh, &job->ctl);
-    }
+    batch_fill(sh);
 }
 
 /* Past the close deadline nothing new starts, and no timer is armed for a
@@ -359,22 +385,26 @@ static void arm_timer(vl_shard *sh) {
 
 bool commit_due_now(vl_shard *sh) {
     vl_hnode *h = heap_min(&sh->due);
-    return sh->clear_phase == CLR_NONE && !past_close_deadline(sh) &&
-           sh->inflight_batches < sh->svc->opts.commit_inflight && h && h->key <= sh->now_us;
+    return sh->building || sh->settling ||
+           (sh->clear_phase == CLR_NONE && !past_close_deadline(sh) &&
+            sh->inflight_batches < sh->svc->opts.commit_inflight && h && h->key <= sh->now_us);
 }
 
+/* Settles a step of an answered batch, continues the batch being built,
+ * or starts one if a key is due (one step of each per call: the shard loop calls again on its next turn while
+ * commit_due_now says so, so snapshots interleave with requests). */
 void commit_pump(vl_shard *sh) {
     vl_hnode *h;
+    sh->now_us = vl_mono_us();
+    if (sh->settling) settle_step(sh);
+    if (sh->building) batch_fill(sh);
     if (sh->clear_phase != CLR_NONE) { /* no commit may start during a clear */
         uv_timer_stop(&sh->commit_timer);
         sh->commit_timer_at = INT64_MAX;
         return;
     }
-    sh->now_us = vl_mono_us();
-    /* One batch per call: the shard loop calls again on its next turn, so
-     * a burst of due keys is snapshotted a batch at a time between
-     * requests, never in one long stall (20,000 keys take milliseconds). */
-    if (!past_close_deadline(sh) && sh->inflight_batches < sh->svc->opts.commit_inflight &&
+    if (!sh->building && !past_close_deadline(sh) &&
+        sh->inflight_batches < sh->svc->opts.commit_inflight &&
         (h = heap_min(&sh->due)) && h->key <= sh->now_us)
         batch_start(sh);
     arm_timer(sh);
@@ -477,28 +507,44 @@ static void log_failure(vl_shard *sh, uint32_t failed, uint32_t count, vl_status
             sh->index, failed, count, vl_strerror(st), vl_status_name(st));
 }
 
-void commit_completed(vl_shard *sh, vl_batch_job *job) {
-    uint32_t failed = 0;
-    vl_status last = VL_OK;
-    sh->inflight_batches--;
-    STAT_SET(sh, inflight_commits, sh->inflight_batches);
-    for (uint32_t i = 0; i < job->pub.count; i++) {
+/* Settles the oldest answered batch's next VL_COMMIT_SNAPSHOT_STEP keys
+ * (each key's record is freed or made dirty again: about a third of a
+ * microsecond, so a batch of 60,000 keys settled at once stalled the shard
+ * for 20 ms). The batch stays in flight until its last key is settled. */
+static void settle_step(vl_shard *sh) {
+    vl_batch_job *job = sh->settling;
+    uint32_t end = job->settled + VL_COMMIT_SNAPSHOT_STEP;
+    if (end > job->pub.count) end = job->pub.count;
+    for (uint32_t i = job->settled; i < end; i++) {
         vl_status st = job->status != VL_OK ? job->status : job->pub.items[i].status;
         if (st == VL_OK) {
             key_acked(sh, job->recs[i]);
         } else {
             key_failed(sh, job->recs[i], st);
-            failed++;
-            last = st;
+            job->failed++;
+            job->last_error = st;
         }
     }
-    if (failed < job->pub.count) {
-        STAT_INC(sh, commits);
-        STAT_ADD(sh, commit_keys, job->pub.count - failed);
-    }
-    if (failed) log_failure(sh, failed, job->pub.count, last);
-    batch_free(job);
+    job->settled = end;
     commit_publish_age(sh);
+    if (end < job->pub.count) return;
+    sh->settling = job->next_settle;
+    if (!sh->settling) sh->settling_tail = NULL;
+    sh->inflight_batches--;
+    STAT_SET(sh, inflight_commits, sh->inflight_batches);
+    if (job->failed < job->pub.count) {
+        STAT_INC(sh, commits);
+        STAT_ADD(sh, commit_keys, job->pub.count - job->failed);
+    }
+    if (job->failed) log_failure(sh, job->failed, job->pub.count, job->last_error);
+    batch_free(job);
+}
+
+void commit_completed(vl_shard *sh, vl_batch_job *job) {
+    job->next_settle = NULL;
+    if (sh->settling_tail) sh->settling_tail->next_settle = job;
+    else sh->settling = job;
+    sh->settling_tail = job;
     commit_pump(sh);
 }
 

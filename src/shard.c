@@ -10,8 +10,9 @@
  *
  * Each turn drains the control queue (completions, flush, shutdown) and then
  * the mailbox (requests), at most one mailbox's worth of requests per turn so
- * completions are never starved. Then at most one due commit batch starts
- * (its snapshot costs time per key: more batches start on later turns,
+ * completions are never starved. Then the commit batch being built takes
+ * its next VL_COMMIT_SNAPSHOT_STEP keys, or one starts if a key is due (a
+ * snapshot costs time per key: a big batch is built over several turns,
  * between requests). While requests keep
  * coming, the loop polls the libuv loop without blocking at most every
  * millisecond (timers and upstream sockets live there). When a turn finds
@@ -204,7 +205,7 @@ static void shard_loop(vl_shard *sh) {
         clear_step(sh);
         n += drain_mailbox(sh);
         commit_pump(sh);
-        if (commit_due_now(sh)) n++; /* the next batch starts on the next turn */
+        if (commit_due_now(sh)) n++; /* more to snapshot on the next turn */
         shutdown_step(sh);
         if (sh->phase == PH_DONE) break;
         if (n > 0) {

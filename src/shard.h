@@ -114,6 +114,10 @@ typedef struct vl_batch_job {
     vl_dirty **recs;
     size_t *offs;  /* while building: each item's offset in `bytes` */
     uint32_t cap;  /* room in items, recs and offs */
+    int64_t until; /* keys due by then join it (its gather time) */
+    uint32_t settled, failed;     /* once answered: keys settled, failed */
+    vl_status last_error;
+    struct vl_batch_job *next_settle; /* answered batches, in order */
     vl_buf bytes;
 } vl_batch_job;
 
@@ -171,6 +175,8 @@ typedef struct vl_shard {
     vl_heap due;      /* vl_dirty.due in DIRTY keys */
     vl_heap ages;     /* vl_dirty.age of all dirty keys */
     uint32_t inflight_batches;
+    struct vl_batch_job *building; /* the batch being built (commit.c), or NULL */
+    struct vl_batch_job *settling, *settling_tail; /* answered, being settled */
     uint32_t inflight_loads;
     vl_dirty *spare;  /* a record ready for the next clean -> dirty */
 
