@@ -152,21 +152,28 @@ static void hdel_run(srv_conn *c, const srv_cmd *cmd, const vl_resp_arg *argv, s
 
 /* ---- reads --------------------------------------------------------------------------- */
 
+/* The start of every hash read: false once the part is answered (a failed
+ * read, or WRONGTYPE); else *h is the hash, or NULL for a missing key. */
+static bool hash_read_begin(srv_part *p, vl_status st, const vl_view *v, const sv_hash **h) {
+    bool wrong;
+    if (READ_FAILED(st)) {
+        part_fail(p, st);
+        return false;
+    }
+    *h = read_hash(st, v, part_buf(p), &wrong);
+    if (wrong) part_done(p);
+    return !wrong;
+}
+
 static void hget_rd(void *arg, vl_status st, const vl_view *v) {
     srv_part *p = arg;
     srv_op *op = p->op;
     vl_buf *b = part_buf(p);
-    bool wrong;
-    if (READ_FAILED(st)) {
-        part_fail(p, st);
-        return;
-    }
-    const sv_hash *h = read_hash(st, v, b, &wrong);
-    if (!wrong) {
-        const sv_field *x = h ? vh_get(h, op->argv[1].p, op->argv[1].len) : NULL;
-        if (x) (void)vl_resp_write_bulk(b, vf_value(x), x->vlen);
-        else (void)vl_resp_write_null(b, op->proto);
-    }
+    const sv_hash *h;
+    if (!hash_read_begin(p, st, v, &h)) return;
+    const sv_field *x = h ? vh_get(h, op->argv[1].p, op->argv[1].len) : NULL;
+    if (x) (void)vl_resp_write_bulk(b, vf_value(x), x->vlen);
+    else (void)vl_resp_write_null(b, op->proto);
     part_done(p);
 }
 
@@ -174,19 +181,13 @@ static void hmget_rd(void *arg, vl_status st, const vl_view *v) {
     srv_part *p = arg;
     srv_op *op = p->op;
     vl_buf *b = part_buf(p);
-    bool wrong;
-    if (READ_FAILED(st)) {
-        part_fail(p, st);
-        return;
-    }
-    const sv_hash *h = read_hash(st, v, b, &wrong);
-    if (!wrong) {
-        (void)vl_resp_write_array(b, op->argc - 1);
-        for (uint32_t i = 1; i < op->argc; i++) {
-            const sv_field *x = h ? vh_get(h, op->argv[i].p, op->argv[i].len) : NULL;
-            if (x) (void)vl_resp_write_bulk(b, vf_value(x), x->vlen);
-            else (void)vl_resp_write_null(b, op->proto);
-        }
+    const sv_hash *h;
+    if (!hash_read_begin(p, st, v, &h)) return;
+    (void)vl_resp_write_array(b, op->argc - 1);
+    for (uint32_t i = 1; i < op->argc; i++) {
+        const sv_field *x = h ? vh_get(h, op->argv[i].p, op->argv[i].len) : NULL;
+        if (x) (void)vl_resp_write_bulk(b, vf_value(x), x->vlen);
+        else (void)vl_resp_write_null(b, op->proto);
     }
     part_done(p);
 }
@@ -197,22 +198,16 @@ static void hgetall_rd(void *arg, vl_status st, const vl_view *v) {
     srv_part *p = arg;
     srv_op *op = p->op;
     vl_buf *b = part_buf(p);
-    bool wrong;
-    if (READ_FAILED(st)) {
-        part_fail(p, st);
-        return;
-    }
-    const sv_hash *h = read_hash(st, v, b, &wrong);
-    if (!wrong) {
-        uint32_t what = op->flags, n = h ? vh_count(h) : 0;
-        if (what == (HALL_KEYS | HALL_VALS)) (void)vl_resp_write_map(b, op->proto, n);
-        else (void)vl_resp_write_array(b, n);
-        for (uint32_t i = 0; h && i < vh_slots(h); i++) {
-            const sv_field *x = vh_at(h, i);
-            if (!x) continue;
-            if (what & HALL_KEYS) (void)vl_resp_write_bulk(b, vf_name(x), x->flen);
-            if (what & HALL_VALS) (void)vl_resp_write_bulk(b, vf_value(x), x->vlen);
-        }
+    const sv_hash *h;
+    if (!hash_read_begin(p, st, v, &h)) return;
+    uint32_t what = op->flags, n = h ? vh_count(h) : 0;
+    if (what == (HALL_KEYS | HALL_VALS)) (void)vl_resp_write_map(b, op->proto, n);
+    else (void)vl_resp_write_array(b, n);
+    for (uint32_t i = 0; h && i < vh_slots(h); i++) {
+        const sv_field *x = vh_at(h, i);
+        if (!x) continue;
+        if (what & HALL_KEYS) (void)vl_resp_write_bulk(b, vf_name(x), x->flen);
+        if (what & HALL_VALS) (void)vl_resp_write_bulk(b, vf_value(x), x->vlen);
     }
     part_done(p);
 }
@@ -224,22 +219,16 @@ static void hquery_rd(void *arg, vl_status st, const vl_view *v) {
     srv_part *p = arg;
     srv_op *op = p->op;
     vl_buf *b = part_buf(p);
-    bool wrong;
-    if (READ_FAILED(st)) {
-        part_fail(p, st);
-        return;
+    const sv_hash *h;
+    if (!hash_read_begin(p, st, v, &h)) return;
+    long long r = 0;
+    if (h && op->flags == HQ_LEN) {
+        r = vh_count(h);
+    } else if (h) {
+        const sv_field *x = vh_get(h, op->argv[1].p, op->argv[1].len);
+        r = !x ? 0 : op->flags == HQ_EXISTS ? 1 : (long long)x->vlen;
     }
-    const sv_hash *h = read_hash(st, v, b, &wrong);
-    if (!wrong) {
-        long long r = 0;
-        if (h && op->flags == HQ_LEN) {
-            r = vh_count(h);
-        } else if (h) {
-            const sv_field *x = vh_get(h, op->argv[1].p, op->argv[1].len);
-            r = !x ? 0 : op->flags == HQ_EXISTS ? 1 : (long long)x->vlen;
-        }
-        (void)vl_resp_write_int(b, r);
-    }
+    (void)vl_resp_write_int(b, r);
     part_done(p);
 }
 

@@ -78,24 +78,34 @@ static void flushed(void *arg, vl_status st) {
     atomic_store((_Atomic int *)arg, 1);
 }
 
-/* 30,000 keys in one batch (30 steps to build, 30 to settle) while the
- * same keys are written again: the store ends with every second value,
- * and the second writes cost a second round of commits, not lost ones. */
-static void test_steps_keep_later_writes(void) {
-    enum { N = 30000 };
-    vl_mem *m = vl_mem_new(4);
+enum { STEP_KEYS = 30000 };
+
+/* One shard whose batches may hold every key, STEP_KEYS keys k0.. written
+ * with WITHIN(60 s), and a flush of them started (it sets *flushed_flag). */
+static vl_service *open_with_flush_started(vl_mem *m, _Atomic int *flushed_flag) {
     vl_options o;
     test_options(&o, 1);
     o.batch_max = VL_BATCH_MAX;
     o.commit_inflight = 1;
     vl_service *svc = test_open(m, &counter_type, &o);
     char k[16];
-    for (int i = 0; i < N; i++) {
+    for (int i = 0; i < STEP_KEYS; i++) {
         snprintf(k, sizeof k, "k%d", i);
         set_within(svc, k, i, 60000);
     }
+    CHECK_OK(vl_flush(svc, flushed, (void *)flushed_flag));
+    return svc;
+}
+
+/* 30,000 keys in one batch (30 steps to build, 30 to settle) while the
+ * same keys are written again: the store ends with every second value,
+ * and the second writes cost a second round of commits, not lost ones. */
+static void test_steps_keep_later_writes(void) {
+    enum { N = STEP_KEYS };
+    vl_mem *m = vl_mem_new(4);
     _Atomic int done = 0;
-    CHECK_OK(vl_flush(svc, flushed, (void *)&done));
+    vl_service *svc = open_with_flush_started(m, &done);
+    char k[16];
     for (int i = N - 1; i >= 0; i--) { /* from the end: the batch is still being built */
         snprintf(k, sizeof k, "k%d", i);
         set_within(svc, k, 2 * i + 1, 60000);
@@ -122,20 +132,9 @@ static void test_steps_keep_later_writes(void) {
 /* A clear issued while a 30,000-key batch is built: the batch finishes and
  * is answered first, then the table is emptied; nothing comes back. */
 static void test_clear_during_steps(void) {
-    enum { N = 30000 };
     vl_mem *m = vl_mem_new(5);
-    vl_options o;
-    test_options(&o, 1);
-    o.batch_max = VL_BATCH_MAX;
-    o.commit_inflight = 1;
-    vl_service *svc = test_open(m, &counter_type, &o);
-    char k[16];
-    for (int i = 0; i < N; i++) {
-        snprintf(k, sizeof k, "k%d", i);
-        set_within(svc, k, i, 60000);
-    }
     _Atomic int done = 0;
-    CHECK_OK(vl_flush(svc, flushed, (void *)&done));
+    vl_service *svc = open_with_flush_started(m, &done);
     _Atomic int cleared = 0;
     CHECK_OK(vl_clear(svc, flushed, (void *)&cleared));
     while (!atomic_load(&cleared)) test_sleep_ms(1);
