@@ -41,20 +41,27 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS))
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wpointer-arith -Wvla -Wformat=2
-CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) -g $(WARN) $(SAN) -pthread \
-          -Iinclude -Isrc -Itests/support -Ibench $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+CFLAGS := -std=c11 -D_GNU_SOURCE $(OPT) -g $(WARN) $(SAN) -pthread $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+# Who may see what (make check-layers keeps it): the library sees its own
+# tree; the server and the examples only the public headers (and the server
+# its own); tests and benchmarks look inside.
+INC_src := -Iinclude -Isrc
+INC_server := -Iinclude -Iserver
+INC_examples := -Iinclude
+INC_tests := -Iinclude -Isrc -Iserver -Itests/support -Ibench
+INC_bench := -Iinclude -Isrc -Ibench
 LDFLAGS := $(SAN) -pthread
 LDLIBS := $(PKG_LIBS) -lm
 
-LIB_SRC := $(sort $(wildcard src/*.c src/util/*.c src/codec/*.c src/upstream/*.c src/cql/*.c))
+LIB_SRC := $(sort $(wildcard src/*/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
 LIB := $(B)/libvellir.a
 
 # The server's code, less its main(), is a library too, so tests link it.
-SRV_SRC := $(filter-out src/server/main.c,$(sort $(wildcard src/server/*.c)))
+SRV_SRC := $(filter-out server/main.c,$(sort $(wildcard server/*.c)))
 SRV_OBJ := $(SRV_SRC:%.c=$(B)/obj/%.o)
 SRV_LIB := $(if $(SRV_OBJ),$(B)/libvellir-server.a)
-SERVER := $(if $(wildcard src/server/main.c),$(B)/vellir-server)
+SERVER := $(if $(wildcard server/main.c),$(B)/vellir-server)
 
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c tests/scenario/test_*.c tests/sqlite/test_*.c))
 TEST_BIN := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC))
@@ -82,7 +89,7 @@ lib: $(LIB)
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC $<")
-	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(INC_$(firstword $(subst /, ,$<))) -MMD -MP -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -94,7 +101,7 @@ $(B)/libvellir-server.a: $(SRV_OBJ)
 	$(Q)rm -f $@
 	$(Q)ar rcs $@ $^
 
-$(B)/vellir-server: $(B)/obj/src/server/main.o $(SRV_LIB) $(LIB)
+$(B)/vellir-server: $(B)/obj/server/main.o $(SRV_LIB) $(LIB)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(SRV_LIB) $(LIB) $(LDLIBS)
 
 $(B)/tests/%: $(B)/obj/tests/%.o $(TEST_HELP_OBJ) $(SRV_LIB) $(LIB)
@@ -127,7 +134,7 @@ test: $(TEST_BIN)
 # and runs every corpus file through it, so CI replays corpora everywhere.
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRC))
-FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) -Iinclude -Isrc $(PKG_CFLAGS) \
+FUZZ_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) -Iinclude -Isrc -Iserver $(PKG_CFLAGS) \
                -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
 FUZZ_ALL_SRC := $(LIB_SRC) $(SRV_SRC)
 

@@ -4,8 +4,8 @@
  *
  * Owns: its traces and simulated caches. Threads: single-threaded.
  *
- * vellir's policies run on the real code: the shard's table (src/table.c)
- * and evictor (src/evict.c), driven through the same calls a shard makes
+ * vellir's policies run on the real code: the shard's table (src/cache/table.c)
+ * and evictor (src/cache/evict.c), driven through the same calls a shard makes
  * (find, evict_on_access, evict_victim, evict_on_remove, table_insert,
  * evict_on_insert). Exact LRU (a list) and Belady's OPT (evict the key used
  * farthest in the future; a key never used again is not cached) are written
@@ -23,8 +23,8 @@
 #include <string.h>
 
 #include "bench_util.h"
-#include "evict.h"
-#include "table.h"
+#include "cache/evict.h"
+#include "cache/table.h"
 #include "util/clock.h"
 #include "util/hash.h"
 

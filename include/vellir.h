@@ -240,7 +240,7 @@ typedef enum vl_evict_policy {
     VL_EVICT_S3FIFO = 1       /* S3-FIFO: better on skewed workloads */
 } vl_evict_policy;
 
-/* Redis's active expiry cycle, per shard (see src/expire.c). */
+/* Redis's active expiry cycle, per shard (see src/cache/expire.c). */
 typedef struct vl_expire_options {
     uint32_t hz;              /* slow cycles per second; default 10 */
     uint32_t keys_per_loop;   /* keys with an expiry sampled per loop; 20 */

@@ -110,7 +110,7 @@
 #define VL_EVICT_POOL_MAX 64u
 /* Sampled LRU: where a new key enters the recency order, in percent of a
  * cache's worth of accesses (0: at the head, as Redis; 50: the middle).
- * Midpoint insertion is scan resistant; see src/evict.c. */
+ * Midpoint insertion is scan resistant; see src/cache/evict.c. */
 #define VL_EVICT_INSERT_AGE_PCT 50u
 
 /* Redis's active expiry cycle (vl_options.expire), with Redis's defaults:
@@ -181,7 +181,7 @@
 #define VL_CQL_TYPE_DEPTH_MAX 32u
 
 /* ---- the RESP protocol (vellir-server) --------------------------------- */
-/* Defaults of vl_resp_limits (src/server/resp.h); the server may change them.
+/* Defaults of vl_resp_limits (server/resp.h); the server may change them.
  * docs/resp.md tells what each refusal looks like on the wire. */
 
 /* Largest bulk string argument, in bytes (Redis: proto-max-bulk-len, 512 MB).
@@ -385,7 +385,7 @@
  * from Cassandra before the cache would expire it, never after. */
 #define VL_CASSANDRA_TTL_MAX 630720000
 /* ---- vellir-server ------------------------------------------------------ */
-/* The server's own bounds (src/server/, docs/server.md). Those marked
+/* The server's own bounds (server/, docs/server.md). Those marked
  * "default" are command-line options of vellir-server. */
 
 /* Default TCP port. Redis's is 6379; vellir-server takes the next one so that

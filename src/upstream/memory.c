@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "heap.h"
+#include "util/heap.h"
 #include "util/clock.h"
 #include "util/hash.h"
 #include "util/rng.h"

@@ -1,6 +1,6 @@
 /*
  * fuzz_resp.c -- libFuzzer harness for the RESP request parser
- * (src/server/resp.c). Corpus: tests/fuzz/corpus/resp/.
+ * (server/resp.c). Corpus: tests/fuzz/corpus/resp/.
  *
  * Owns: nothing but its own buffers. Threads: single-threaded.
  *
@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/resp.h"
+#include "resp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -5,7 +5,7 @@
  * Owns: its heap and nodes. Threads: single-threaded.
  */
 #include "check.h"
-#include "heap.h"
+#include "util/heap.h"
 
 #define N 2000
 

@@ -9,7 +9,7 @@
 #include <sched.h>
 
 #include "check.h"
-#include "mailbox.h"
+#include "runtime/mailbox.h"
 
 static void test_capacity_order_busy_closed(void) {
     vl_mailbox mb;

@@ -1,6 +1,6 @@
 /*
  * test_resp.c -- the RESP parser and reply writer of vellir-server
- * (src/server/resp.h): every request shape, split feeding, pipelines, the
+ * (server/resp.h): every request shape, split feeding, pipelines, the
  * malformed requests with Redis's exact replies, limits, inline quoting, and
  * the writer's bytes in RESP2 and RESP3.
  *
@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "../support/check.h"
-#include "server/resp.h"
+#include "resp.h"
 
 /* A literal with its length, NUL bytes included. */
 #define S(lit) (const uint8_t *)(lit), sizeof(lit) - 1

@@ -1,6 +1,6 @@
 /*
- * test_srv_value.c -- vellir-server's value type (src/server/value.c) and
- * hashes (src/server/vhash.c): the smallest form of each string, CBOR
+ * test_srv_value.c -- vellir-server's value type (server/value.c) and
+ * hashes (server/vhash.c): the smallest form of each string, CBOR
  * bytes for each kind (the documented shape, byte for byte), round trips,
  * corrupt and foreign encodings, string resizing, the hash's order, index,
  * deletes and its memory and encoding accounting.
@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "server/value.h"
-#include "server/vhash.h"
+#include "value.h"
+#include "vhash.h"
 #include "vellir_cbor.h"
 
 static vl_buf enc(const sv_value *v) {

@@ -6,8 +6,8 @@
  * Owns: its tables. Threads: single-threaded.
  */
 #include "check.h"
-#include "ptrmap.h"
-#include "table.h"
+#include "util/ptrmap.h"
+#include "cache/table.h"
 #include "util/hash.h"
 
 #define N 20000
