@@ -126,6 +126,13 @@ const char *vl_status_name(vl_status s);
  * overloaded, I/O, no space, conflict). */
 bool vl_status_retryable(vl_status s);
 
+/* ==== Time ============================================================= */
+
+/* The clock of every expires_at in this API: milliseconds since the Unix
+ * epoch (CLOCK_REALTIME). A key whose expires_at is at or before vl_time_ms()
+ * has expired. Any thread; no system call (vDSO). */
+int64_t vl_time_ms(void);
+
 /* ==== Byte buffers ===================================================== */
 
 /* A growable byte buffer. Encoders append to one the cache owns. */

@@ -77,7 +77,7 @@ static void ttl_rd(void *arg, vl_status st, const vl_view *v) {
     } else if (f & TTL_ABS) {
         r = (f & TTL_MS) ? v->expires_at : v->expires_at / 1000;
     } else {
-        int64_t left = v->expires_at - wall_ms();
+        int64_t left = v->expires_at - vl_time_ms();
         if (left < 0) left = 0;
         r = (f & TTL_MS) ? left : (left + 500) / 1000;
     }
@@ -123,7 +123,7 @@ static vl_policy expire_wr(void *arg, vl_mut *m) {
               ((f & EXP_GT) && (!cur || at <= cur)) || ((f & EXP_LT) && cur && at >= cur);
     (void)vl_resp_write_int(b, no ? 0 : 1);
     if (no) return vl_noop();
-    if (at <= wall_ms()) return vl_delete_with(op->policy); /* already past: the key goes */
+    if (at <= vl_time_ms()) return vl_delete_with(op->policy); /* already past: the key goes */
     m->expires_at = at;
     return op->policy;
 }
@@ -170,7 +170,7 @@ static void expire_common(srv_conn *c, const srv_cmd *cmd, const vl_resp_arg *ar
     bool bad = secs && (v > LLONG_MAX / 1000 || v < LLONG_MIN / 1000);
     if (!bad && secs) v *= 1000;
     if (!bad && rel) {
-        int64_t now = wall_ms();
+        int64_t now = vl_time_ms();
         bad = v > LLONG_MAX - now;
         if (!bad) v += now;
     }

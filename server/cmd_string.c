@@ -332,7 +332,7 @@ static vl_policy getex_wr(void *arg, vl_mut *m) {
         return op->policy;
     }
     if (!(op->flags & SETF_EXPIRE)) return vl_noop();
-    if (op->n1 <= wall_ms()) return vl_delete_with(op->policy);
+    if (op->n1 <= vl_time_ms()) return vl_delete_with(op->policy);
     m->expires_at = op->n1;
     return op->policy;
 }

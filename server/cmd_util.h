@@ -1,5 +1,5 @@
 /*
- * cmd_util.h -- what the command families (cmd_*.c) share: clocks, expiry
+ * cmd_util.h -- what the command families (cmd_*.c) share: expiry
  * arithmetic, size checks, counters, multi-key ops.
  *
  * Owns: nothing. Threads: as each says (home shard or key shard).
@@ -27,7 +27,7 @@ static inline bool expire_to_abs(int64_t v, bool secs, bool rel, int64_t *at) {
     if (v <= 0 || (secs && v > LLONG_MAX / 1000)) return false;
     if (secs) v *= 1000;
     if (rel) {
-        int64_t now = wall_ms();
+        int64_t now = vl_time_ms();
         if (v > LLONG_MAX - now) return false;
         v += now;
     }

@@ -76,7 +76,7 @@ static uint64_t rss_bytes(void) {
 static void sec_server(srv *s, vl_buf *o) {
     struct utsname u;
     uname(&u);
-    int64_t up = (wall_ms() - s->start_ms) / 1000;
+    int64_t up = (vl_time_ms() - s->start_ms) / 1000;
     add(o, "# Server");
     add(o, "redis_version:7.0.15");
     add(o, "vellir_version:%s", VELLIR_VERSION);
@@ -86,7 +86,7 @@ static void sec_server(srv *s, vl_buf *o) {
     add(o, "multiplexing_api:libuv %s", uv_version_string());
     add(o, "process_id:%d", (int)getpid());
     add(o, "tcp_port:%u", (unsigned)s->port);
-    add(o, "server_time_usec:%lld", (long long)wall_ms() * 1000);
+    add(o, "server_time_usec:%lld", (long long)vl_time_ms() * 1000);
     add(o, "uptime_in_seconds:%lld", (long long)up);
     add(o, "uptime_in_days:%lld", (long long)(up / 86400));
     add(o, "hz:%u", VL_EXPIRE_HZ_DEFAULT);

@@ -36,7 +36,7 @@ void srv_init(srv *s, const srv_config *cfg) {
     memset(s, 0, sizeof *s);
     s->cfg = *cfg;
     s->write_policy = cfg->durability_immediate ? vl_immediate() : vl_within(cfg->within_ms);
-    s->start_ms = wall_ms();
+    s->start_ms = vl_time_ms();
     atomic_init(&s->next_client_id, 1);
     cmd_init();
 }
