@@ -19,11 +19,11 @@ PKGS := libuv libcbor libxxhash sqlite3 libpq
 
 ifeq ($(ASAN),1)
 MODE := asan
-SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -DVL_DEBUG
 OPT := -O1
 else ifeq ($(TSAN),1)
 MODE := tsan
-SAN := -fsanitize=thread -fno-omit-frame-pointer
+SAN := -fsanitize=thread -fno-omit-frame-pointer -DVL_DEBUG
 OPT := -O1
 else
 MODE := default

@@ -3,12 +3,13 @@
  * (vellir-server's FLUSHALL).
  *
  * Owns: the clear job, its messages, and each shard's clear phase.
- * Threads: vl_clear on any thread; vl_truncate_done on any thread (the
- * upstream's); the rest on shard threads.
+ * Threads: clear_start on any thread (vl_clear's, service/clear.c);
+ * vl_truncate_done on any thread (the upstream's); the rest on shard
+ * threads.
  *
  * ==== The protocol ====
  *
- *   caller ---CTL_CLEAR---> every shard           (vl_clear)
+ *   caller ---CTL_CLEAR---> every shard           (vl_clear: clear_start)
  *   shard: CLR_NONE -> CLR_QUIESCING: stop draining the mailbox, start no
  *          commit; wait until no load and no commit batch is in flight
  *   shard: CLR_QUIESCING -> CLR_QUIET: forget every write-back record (its
@@ -25,18 +26,20 @@
  * them. Requests reaching a mailbox meanwhile wait there and run after the
  * clear (a full mailbox answers VL_EBUSY, as always).
  *
- * One clear at a time per service (`clearing`); another vl_clear meanwhile
- * answers VL_EBUSY. Every message is allocated by vl_clear up front, so no
- * step after it can fail for lack of memory, and each shard frees the
- * messages it receives.
+ * One clear at a time per service (the caller's `busy` flag, which the job
+ * resets when it ends); another vl_clear meanwhile answers VL_EBUSY. Every
+ * message is allocated by clear_start up front, so no step after it can fail
+ * for lack of memory, and each shard frees the messages it receives.
  */
 #include <stdlib.h>
 
-#include "service/service.h"
+#include "cache/internal.h"
 #include "util/hash.h"
 
 typedef struct vl_clear_job {
-    vl_service *svc;
+    vl_shard *shards;
+    uint32_t nshards;
+    _Atomic int *busy;      /* the caller's: reset when the clear ends */
     _Atomic uint32_t quiet; /* shards not yet quiet */
     vl_done_cb done;
     void *arg;
@@ -65,8 +68,7 @@ static void job_free(vl_clear_job *job, uint32_t n) {
 }
 
 /* Allocates the job and every message it will send. */
-static vl_clear_job *job_new(vl_service *svc, clear_msg ***msgs) {
-    uint32_t n = svc->nshards;
+static vl_clear_job *job_new(uint32_t n, clear_msg ***msgs) {
     vl_clear_job *job = calloc(1, sizeof *job);
     clear_msg **m = calloc(n, sizeof *m);
     if (job) {
@@ -85,39 +87,31 @@ static vl_clear_job *job_new(vl_service *svc, clear_msg ***msgs) {
         if (job) job_free(job, n);
         return NULL;
     }
-    job->svc = svc;
+    job->nshards = n;
     atomic_init(&job->quiet, n);
     *msgs = m;
     return job;
 }
 
-vl_status vl_clear(vl_service *svc, vl_done_cb done, void *arg) {
-    if (!svc) return VL_EINVAL;
-    if (!svc->upstream.ops->truncate) return VL_EINVAL;
-    atomic_fetch_add(&svc->ctl_posters, 1);
-    vl_status st = VL_ECLOSED;
-    int idle = 0;
-    if (!atomic_load(&svc->closing)) {
-        st = atomic_compare_exchange_strong(&svc->clearing, &idle, 1) ? VL_OK : VL_EBUSY;
-    }
+vl_status clear_start(vl_shard *shards, uint32_t n, _Atomic int *busy, vl_done_cb done,
+                      void *arg) {
     clear_msg **m = NULL;
-    vl_clear_job *job = st == VL_OK ? job_new(svc, &m) : NULL;
-    if (st == VL_OK && !job) {
-        atomic_store(&svc->clearing, 0);
-        st = VL_ENOMEM;
+    vl_clear_job *job = job_new(n, &m);
+    if (!job) {
+        atomic_store(busy, 0);
+        return VL_ENOMEM;
     }
-    if (job) {
-        job->done = done;
-        job->arg = arg;
-        for (uint32_t i = 0; i < svc->nshards; i++) {
-            m[i]->ctl.kind = CTL_CLEAR;
-            m[i]->job = job;
-            shard_post(&svc->shards[i], &m[i]->ctl);
-        }
-        free(m);
+    job->shards = shards;
+    job->busy = busy;
+    job->done = done;
+    job->arg = arg;
+    for (uint32_t i = 0; i < n; i++) {
+        m[i]->ctl.kind = CTL_CLEAR;
+        m[i]->job = job;
+        worker_post(&shards[i].rt, &m[i]->ctl);
     }
-    atomic_fetch_sub(&svc->ctl_posters, 1);
-    return st;
+    free(m);
+    return VL_OK;
 }
 
 void clear_begin(vl_shard *sh, vl_ctl *c) {
@@ -147,7 +141,7 @@ static void start_truncate(vl_shard *sh, vl_clear_job *job) {
     t->ctl.kind = CTL_TRUNCATE_DONE;
     t->sh = sh;
     t->job = job;
-    vl_status st = sh->svc->upstream.ops->truncate(sh->up, t);
+    vl_status st = sh->upstream.ops->truncate(sh->up, t);
     if (st != VL_OK) vl_truncate_done(t, st); /* refused: answer on the next turn */
 }
 
@@ -162,25 +156,26 @@ void clear_step(vl_shard *sh) {
 
 void vl_truncate_done(vl_truncate *req, vl_status status) {
     req->status = status;
-    shard_post(req->sh, &req->ctl);
+    worker_post(&req->sh->rt, &req->ctl);
 }
 
 void clear_truncated(vl_shard *sh, vl_ctl *c) {
     vl_truncate *t = VL_CONTAINER_OF(c, vl_truncate, ctl);
     vl_clear_job *job = t->job;
     vl_status st = t->status;
-    vl_service *svc = sh->svc;
     if (st != VL_OK)
-        vl_logf(svc, VL_LOG_ERROR, "clear: the upstream's truncate failed: %s", vl_strerror(st));
-    for (uint32_t i = 0; i < svc->nshards; i++) {
+        vl_logf(&sh->log, VL_LOG_ERROR, "clear: the upstream's truncate failed: %s",
+                vl_strerror(st));
+    for (uint32_t i = 0; i < job->nshards; i++) {
         job->resume[i]->kind = CTL_CLEAR_RESUME;
-        shard_post(&svc->shards[i], job->resume[i]);
+        worker_post(&job->shards[i].rt, job->resume[i]);
         job->resume[i] = NULL; /* the shard frees it */
     }
     vl_done_cb done = job->done;
     void *arg = job->arg;
-    job_free(job, svc->nshards);
-    atomic_store(&svc->clearing, 0);
+    _Atomic int *busy = job->busy;
+    job_free(job, job->nshards);
+    atomic_store(busy, 0);
     if (done) done(arg, st);
 }
 

@@ -49,42 +49,20 @@
  */
 #include <stdlib.h>
 
-#include "service/service.h"
+#include "cache/internal.h"
 #include "util/clock.h"
 
-vl_dirty *dirty_of(vl_shard *sh, vl_entry *e) { return ptrmap_get_ptr(&sh->recs, e); }
+static vl_dirty *dirty_of(vl_shard *sh, vl_entry *e) { return ptrmap_get_ptr(&sh->recs, e); }
 
-void commit_publish_age(vl_shard *sh) {
+static void commit_publish_age(vl_shard *sh) {
     vl_hnode *oldest = heap_min(&sh->ages);
     STAT_SET(sh, oldest_dirty_since, oldest ? (uint64_t)oldest->key + 1 : 0);
     STAT_SET(sh, dirty_keys, sh->ages.n);
 }
 
-void waiter_fire(vl_waiter *w, vl_status st) {
-    if (w->join) join_part_done(w->join, st);
-    else if (w->req.done) w->req.done(w->req.arg, st);
-    free(w);
-}
-
-static void fire_all(vl_waiter *w, vl_status st) {
-    while (w) {
-        vl_waiter *next = w->next;
-        waiter_fire(w, st);
-        w = next;
-    }
-}
-
 static void push_waiter(vl_waiter **list, vl_waiter *w) {
     w->next = *list;
     *list = w;
-}
-
-static vl_waiter *waiter_new(const vl_req *r, vl_join *join) {
-    vl_waiter *w = calloc(1, sizeof *w);
-    if (!w) return NULL;
-    if (r) w->req = *r;
-    w->join = join;
-    return w;
 }
 
 /* ---- marking ----------------------------------------------------------- */
@@ -123,7 +101,7 @@ static void dirty_free(vl_shard *sh, vl_dirty *rec) {
 
 static vl_policy resolve_policy(const vl_shard *sh, vl_policy p) {
     if (p.kind == VL_COMMIT_DEFAULT || p.kind == VL_COMMIT_NOOP) {
-        vl_policy d = sh->svc->opts.default_policy;
+        vl_policy d = sh->opts.default_policy;
         d.del = p.del;
         return d;
     }
@@ -144,7 +122,7 @@ void commit_mark(vl_shard *sh, vl_entry *e, uint64_t hash, vl_policy p, const vl
     vl_dirty *rec;
     if (e->state == ST_CLEAN) {
         rec = dirty_new(sh, e, hash);
-        e->state = ST_DIRTY;
+        entry_set_state(e, ST_DIRTY);
         (void)heap_push(&sh->due, &rec->due, due);
     } else if (e->state == ST_DIRTY) {
         rec = dirty_of(sh, e);
@@ -181,8 +159,7 @@ static void attach_now(vl_shard *sh, vl_dirty *rec, vl_waiter *w) {
     }
 }
 
-void commit_evict(vl_shard *sh, vl_entry *e, uint64_t hash, const vl_req *r) {
-    (void)hash;
+void commit_evict(vl_shard *sh, vl_entry *e, const vl_req *r) {
     vl_dirty *rec = dirty_of(sh, e);
     vl_waiter *w = waiter_new(r, NULL);
     if (!w) {
@@ -198,17 +175,16 @@ void commit_evict(vl_shard *sh, vl_entry *e, uint64_t hash, const vl_req *r) {
 /* Encodes the key's value into the batch and moves the key to COMMITTING.
  * On failure (VL_EENCODE, VL_ETOOBIG, VL_ENOMEM) the batch is unchanged. */
 static vl_status take_snapshot(vl_shard *sh, vl_dirty *rec, vl_batch_job *job, size_t *off) {
-    const vl_service *svc = sh->svc;
     vl_entry *e = rec->entry;
     vl_commit_item *it = &job->pub.items[job->pub.count];
     *off = SIZE_MAX;
     if (e->flags & F_PRESENT) {
         size_t start = job->bytes.len;
-        vl_status st = svc->type.encode(svc->type.ctx, entry_value(e), &job->bytes);
-        if (st == VL_OK && job->bytes.len - start > svc->opts.value_max) st = VL_ETOOBIG;
+        vl_status st = sh->type.encode(sh->type.ctx, entry_value(e), &job->bytes);
+        if (st == VL_OK && job->bytes.len - start > sh->opts.value_max) st = VL_ETOOBIG;
         if (st != VL_OK) {
             char k[96];
-            vl_logf(svc, VL_LOG_ERROR, "key '%s': cannot commit: %s",
+            vl_logf(&sh->log, VL_LOG_ERROR, "key '%s': cannot commit: %s",
                     vl_key_repr(entry_key(e), e->key_len, k, sizeof k), vl_strerror(st));
             job->bytes.len = start;
             return st;
@@ -218,11 +194,11 @@ static vl_status take_snapshot(vl_shard *sh, vl_dirty *rec, vl_batch_job *job, s
     }
     it->key = entry_key(e);
     it->key_len = e->key_len;
-    it->expires_at = expire_get(sh, e);
+    it->expires_at = entry_expiry(sh, e);
     it->write_time_us = rec->last_write_us;
     it->status = VL_OK;
     job->recs[job->pub.count++] = rec;
-    e->state = ST_COMMITTING;
+    entry_set_state(e, ST_COMMITTING);
     rec->inflight = rec->pending;
     rec->pending = NULL;
     rec->has_new = 0;
@@ -282,7 +258,7 @@ static void batch_free(vl_batch_job *job) {
 /* Keys due by this time go into the batch that starts now. */
 static int64_t gather_until(const vl_shard *sh) {
     if (sh->phase >= PH_FLUSHING) return sh->now_us;
-    return sh->now_us + (int64_t)sh->svc->opts.commit_gather_ms * 1000;
+    return sh->now_us + (int64_t)sh->opts.commit_gather_ms * 1000;
 }
 
 /* A batch is built over several shard turns, at most VL_COMMIT_SNAPSHOT_STEP
@@ -308,12 +284,12 @@ static void batch_send(vl_shard *sh) {
         STAT_SET(sh, inflight_commits, sh->inflight_batches);
         return;
     }
-    vl_status st = sh->svc->upstream.ops->commit(sh->up, &job->pub);
+    vl_status st = sh->upstream.ops->commit(sh->up, &job->pub);
     if (st != VL_OK) {
         /* Refused at once: complete it on the next turn, like any answer,
          * rather than re-entering the pump from inside it. */
         job->status = st;
-        shard_post(sh, &job->ctl);
+        worker_post(&sh->rt, &job->ctl);
     }
 }
 
@@ -321,7 +297,7 @@ static void batch_send(vl_shard *sh) {
  * no key due by its gather time is left, or it is full. */
 static void batch_fill(vl_shard *sh) {
     vl_batch_job *job = sh->building;
-    uint32_t max = sh->svc->opts.batch_max;
+    uint32_t max = sh->opts.batch_max;
     vl_hnode *h;
     for (uint32_t step = 0; step < VL_COMMIT_SNAPSHOT_STEP; step++) {
         if (!(h = heap_min(&sh->due)) || h->key > job->until || !batch_room(job, max)) {
@@ -340,7 +316,7 @@ static void batch_fill(vl_shard *sh) {
 }
 
 static void batch_start(vl_shard *sh) {
-    uint32_t n = sh->due.n < sh->svc->opts.batch_max ? sh->due.n : sh->svc->opts.batch_max;
+    uint32_t n = sh->due.n < sh->opts.batch_max ? sh->due.n : sh->opts.batch_max;
     vl_batch_job *job = batch_new(n < VL_BATCH_START_CAP ? n : VL_BATCH_START_CAP);
     if (!job) {
         /* Out of memory: try again at the next tick rather than spin. */
@@ -369,7 +345,7 @@ static bool past_close_deadline(const vl_shard *sh) {
 
 static void arm_timer(vl_shard *sh) {
     vl_hnode *h = heap_min(&sh->due);
-    int64_t at = (h && sh->inflight_batches < sh->svc->opts.commit_inflight &&
+    int64_t at = (h && sh->inflight_batches < sh->opts.commit_inflight &&
                   !past_close_deadline(sh)) ? h->key : INT64_MAX;
     if (at == sh->commit_timer_at) return;
     sh->commit_timer_at = at;
@@ -377,17 +353,24 @@ static void arm_timer(vl_shard *sh) {
         uv_timer_stop(&sh->commit_timer);
         return;
     }
-    uv_update_time(&sh->loop);
+    uv_update_time(&sh->rt.loop);
     int64_t delay_us = at - vl_mono_us();
     uint64_t delay_ms = delay_us > 0 ? (uint64_t)(delay_us + 999) / 1000 : 0; /* never early */
-    uv_timer_start(&sh->commit_timer, shard_commit_timer_cb, delay_ms, 0);
+    uv_timer_start(&sh->commit_timer, commit_timer_cb, delay_ms, 0);
+}
+
+/* The commit timer (armed by arm_timer for the next deadline). */
+void commit_timer_cb(uv_timer_t *t) {
+    vl_shard *sh = t->data;
+    sh->commit_timer_at = INT64_MAX;
+    commit_pump(sh);
 }
 
 bool commit_due_now(vl_shard *sh) {
     vl_hnode *h = heap_min(&sh->due);
     return sh->building || sh->settling ||
            (sh->clear_phase == CLR_NONE && !past_close_deadline(sh) &&
-            sh->inflight_batches < sh->svc->opts.commit_inflight && h && h->key <= sh->now_us);
+            sh->inflight_batches < sh->opts.commit_inflight && h && h->key <= sh->now_us);
 }
 
 /* Settles a step of an answered batch, continues the batch being built,
@@ -404,7 +387,7 @@ void commit_pump(vl_shard *sh) {
         return;
     }
     if (!sh->building && !past_close_deadline(sh) &&
-        sh->inflight_batches < sh->svc->opts.commit_inflight &&
+        sh->inflight_batches < sh->opts.commit_inflight &&
         (h = heap_min(&sh->due)) && h->key <= sh->now_us)
         batch_start(sh);
     arm_timer(sh);
@@ -413,7 +396,7 @@ void commit_pump(vl_shard *sh) {
 void vl_batch_done(vl_batch *b, vl_status status) {
     vl_batch_job *job = VL_CONTAINER_OF(b, vl_batch_job, pub);
     job->status = status;
-    shard_post(job->sh, &job->ctl);
+    worker_post(&job->sh->rt, &job->ctl);
 }
 
 /* ---- acks and failures -------------------------------------------------- */
@@ -435,7 +418,7 @@ static void key_acked(vl_shard *sh, vl_dirty *rec) {
                 p = &w->next;
             }
         }
-        e->state = ST_DIRTY;
+        entry_set_state(e, ST_DIRTY);
         (void)heap_push(&sh->due, &rec->due, rec->next_due);
         heap_update(&sh->ages, &rec->age, rec->new_since);
         commit_publish_age(sh);
@@ -444,16 +427,16 @@ static void key_acked(vl_shard *sh, vl_dirty *rec) {
     } else {
         bool evict = rec->evict_after;
         uint64_t hash = rec->hash;
-        e->state = ST_CLEAN;
+        entry_set_state(e, ST_CLEAN);
         dirty_free(sh, rec);
         if (evict) entry_drop(sh, e, hash);
     }
-    fire_all(done, VL_OK);
+    waiter_fire_all(done, VL_OK);
 }
 
 /* The delay before retry number `attempts`, in µs. */
 static int64_t backoff_us(vl_shard *sh, uint32_t attempts) {
-    const vl_retry_policy *rp = &sh->svc->opts.retry;
+    const vl_retry_policy *rp = &sh->opts.retry;
     uint64_t d = rp->base_ms;
     for (uint32_t i = 1; i < attempts && d < rp->cap_ms; i++) d *= 2;
     if (d > rp->cap_ms) d = rp->cap_ms;
@@ -463,7 +446,7 @@ static int64_t backoff_us(vl_shard *sh, uint32_t attempts) {
 
 /* The in-flight waiters of a failed commit: answered, or kept for the retry. */
 static void settle_waiters(vl_shard *sh, vl_dirty *rec, vl_status st) {
-    uint32_t budget = sh->svc->opts.retry.immediate_attempts;
+    uint32_t budget = sh->opts.retry.immediate_attempts;
     vl_waiter *w = rec->inflight;
     rec->inflight = NULL;
     while (w) {
@@ -487,7 +470,8 @@ static void key_failed(vl_shard *sh, vl_dirty *rec, vl_status st) {
     STAT_INC(sh, commits_failed);
     STAT_INC(sh, retries);
     int64_t due = sh->now_us + backoff_us(sh, rec->attempts);
-    rec->entry->state = ST_DIRTY;
+    /* A commit that failed; or a snapshot that failed, whose key never left DIRTY. */
+    if (rec->entry->state == ST_COMMITTING) entry_set_state(rec->entry, ST_DIRTY);
     rec->has_new = 0;
     rec->next_due = INT64_MAX;
     settle_waiters(sh, rec, st);
@@ -503,7 +487,7 @@ static void log_failure(vl_shard *sh, uint32_t failed, uint32_t count, vl_status
     static _Thread_local int64_t last_log_us;
     if (sh->now_us - last_log_us < 1000000 && last_log_us != 0) return;
     last_log_us = sh->now_us;
-    vl_logf(sh->svc, VL_LOG_WARN, "shard %u: commit of %u of %u keys failed: %s (%s); retrying",
+    vl_logf(&sh->log, VL_LOG_WARN, "shard %u: commit of %u of %u keys failed: %s (%s); retrying",
             sh->index, failed, count, vl_strerror(st), vl_status_name(st));
 }
 
@@ -581,14 +565,13 @@ void commit_all_due(vl_shard *sh) {
 
 /* Hands a key that cannot be committed to on_uncommitted, and forgets it. */
 static void give_up_key(vl_shard *sh, vl_dirty *rec) {
-    const vl_service *svc = sh->svc;
     vl_entry *e = rec->entry;
-    if (svc->opts.on_uncommitted) {
+    if (sh->opts.on_uncommitted) {
         vl_buf b = {0};
         bool present = e->flags & F_PRESENT;
-        vl_status st = present ? svc->type.encode(svc->type.ctx, entry_value(e), &b) : VL_OK;
+        vl_status st = present ? sh->type.encode(sh->type.ctx, entry_value(e), &b) : VL_OK;
         if (st == VL_OK)
-            svc->opts.on_uncommitted(svc->opts.on_uncommitted_arg, entry_key(e), e->key_len,
+            sh->opts.on_uncommitted(sh->opts.on_uncommitted_arg, entry_key(e), e->key_len,
                                      present ? b.data : NULL, present ? b.len : 0);
         vl_buf_free(&b);
     }
@@ -596,9 +579,9 @@ static void give_up_key(vl_shard *sh, vl_dirty *rec) {
     if (heap_in(&rec->due)) heap_remove(&sh->due, &rec->due);
     vl_waiter *w = rec->pending;
     rec->pending = NULL;
-    e->state = ST_CLEAN;
+    entry_set_state(e, ST_CLEAN); /* given up: on_uncommitted has the value */
     dirty_free(sh, rec);
-    fire_all(w, VL_EUNCOMMITTED);
+    waiter_fire_all(w, VL_EUNCOMMITTED);
 }
 
 void commit_give_up(vl_shard *sh) {
@@ -626,8 +609,8 @@ void commit_forget_all(vl_shard *sh, vl_status st) {
         vl_waiter *w = rec->pending;
         rec->pending = NULL;
         if (heap_in(&rec->due)) heap_remove(&sh->due, &rec->due);
-        rec->entry->state = ST_CLEAN;
+        entry_set_state(rec->entry, ST_CLEAN); /* superseded by the clear */
         dirty_free(sh, rec);
-        fire_all(w, st);
+        waiter_fire_all(w, st);
     }
 }

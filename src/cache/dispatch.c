@@ -26,27 +26,21 @@
  */
 #include <stdlib.h>
 
-#include "service/service.h"
+#include "cache/internal.h"
+#include "util/assert.h"
 #include "util/clock.h"
 #include "util/hash.h"
-
-size_t value_bytes(const vl_shard *sh, vl_entry *e) {
-    const vl_type *t = &sh->svc->type;
-    return (e->flags & F_PRESENT) && t->mem_size ? t->mem_size(t->ctx, entry_value(e)) : 0;
-}
-
-void bytes_adjust(vl_shard *sh, int64_t delta) {
-    sh->bytes = (uint64_t)((int64_t)sh->bytes + delta);
-    STAT_SET(sh, bytes, sh->bytes);
-}
 
 static bool over_bounds(const vl_shard *sh, size_t adding) {
     return (sh->max_keys && sh->table.count >= sh->max_keys) ||
            (sh->max_bytes && sh->bytes + adding > sh->max_bytes);
 }
 
-/* Evicts clean entries until `adding` more bytes and one more key fit. */
-static vl_status make_room(vl_shard *sh, size_t adding) {
+/* Evicts clean entries until a new entry for a key of `key_len` bytes fits;
+ * VL_EFULL (and every dirty key made due, so that room appears as their
+ * commits land) if nothing can go. */
+static vl_status make_room(vl_shard *sh, size_t key_len) {
+    size_t adding = entry_alloc_size(key_len, sh->type.size);
     while (over_bounds(sh, adding)) {
         vl_entry *v = evict_victim(&sh->ev);
         if (!v) {
@@ -60,53 +54,10 @@ static vl_status make_room(vl_shard *sh, size_t adding) {
     return VL_OK;
 }
 
-vl_entry *entry_create(vl_shard *sh, uint64_t hash, const void *key, size_t len, vl_status *st) {
-    size_t size = entry_alloc_size(len, sh->svc->type.size);
-    if ((*st = make_room(sh, size)) != VL_OK) return NULL;
-    vl_entry *e = slab_alloc(&sh->slab, size);
-    *st = VL_ENOMEM;
-    if (!e) return NULL;
-    e->key_len = (uint16_t)len;
-    e->state = ST_CLEAN;
-    e->flags = 0;
-    memcpy(e->data, key, len);
-    if (table_insert(&sh->table, hash, e) != VL_OK) {
-        slab_free(&sh->slab, e, size);
-        return NULL;
-    }
-    if (evict_on_insert(&sh->ev, e, hash) != VL_OK) {
-        table_remove(&sh->table, hash, e);
-        slab_free(&sh->slab, e, size);
-        return NULL;
-    }
-    *st = VL_OK;
-    bytes_adjust(sh, (int64_t)size);
-    STAT_SET(sh, keys, sh->table.count);
-    return e;
-}
-
-static void value_destroy(vl_shard *sh, vl_entry *e) {
-    const vl_type *t = &sh->svc->type;
-    bytes_adjust(sh, -(int64_t)value_bytes(sh, e));
-    if ((e->flags & F_PRESENT) && t->destroy) t->destroy(t->ctx, entry_value(e));
-    e->flags &= (uint8_t)~F_PRESENT;
-}
-
-void entry_drop(vl_shard *sh, vl_entry *e, uint64_t hash) {
-    value_destroy(sh, e);
-    expire_set(sh, e, 0);
-    evict_on_remove(&sh->ev, e);
-    table_remove(&sh->table, hash, e);
-    size_t size = entry_alloc_size(e->key_len, sh->svc->type.size);
-    bytes_adjust(sh, -(int64_t)size);
-    slab_free(&sh->slab, e, size);
-    STAT_SET(sh, keys, sh->table.count);
-}
-
 static void serve_read(vl_shard *sh, vl_entry *e, const vl_req *r) {
     bool present = e->flags & F_PRESENT;
     vl_view v = {entry_key(e), e->key_len, present ? entry_value(e) : NULL,
-                 expire_get(sh, e)};
+                 entry_expiry(sh, e)};
     r->fn.read(r->arg, present ? VL_OK : VL_ENOTFOUND, &v);
 }
 
@@ -117,21 +68,21 @@ static void apply_write(vl_shard *sh, vl_entry *e, uint64_t hash, const vl_req *
         req_fail(r, entry_key(e), e->key_len, VL_ENOMEM);
         return;
     }
-    int64_t exp = expire_get(sh, e);
+    int64_t exp = entry_expiry(sh, e);
     bool was = e->flags & F_PRESENT;
-    size_t before = value_bytes(sh, e);
+    size_t before = entry_value_bytes(sh, e);
     vl_mut m = {entry_key(e), e->key_len, entry_value(e), was, exp};
     vl_policy p = r->fn.write(r->arg, &m);
     if (m.present) e->flags |= F_PRESENT;
     else if (was) p = vl_delete_with(p); /* cleared by the function: a delete */
-    bytes_adjust(sh, (int64_t)value_bytes(sh, e) - (int64_t)before);
-    const vl_type *t = &sh->svc->type;
+    bytes_adjust(sh, (int64_t)entry_value_bytes(sh, e) - (int64_t)before);
+    const vl_type *t = &sh->type;
     if (t->expires_at && (e->flags & F_PRESENT)) m.expires_at = t->expires_at(t->ctx, entry_value(e));
     if (p.del) {
-        value_destroy(sh, e);
+        entry_value_destroy(sh, e);
         m.expires_at = 0;
     }
-    if (m.expires_at != exp) expire_set(sh, e, m.expires_at);
+    if (m.expires_at != exp) entry_set_expiry(sh, e, m.expires_at);
     if (p.kind == VL_COMMIT_NOOP && !p.del) {
         if (r->done) r->done(r->arg, VL_OK);
         return;
@@ -145,8 +96,8 @@ static void apply_delete(vl_shard *sh, vl_entry *e, uint64_t hash, const vl_req 
         req_fail(r, entry_key(e), e->key_len, VL_ENOMEM);
         return;
     }
-    value_destroy(sh, e);
-    expire_set(sh, e, 0);
+    entry_value_destroy(sh, e);
+    entry_set_expiry(sh, e, 0);
     STAT_INC(sh, writes);
     commit_mark(sh, e, hash, vl_delete_with(r->policy), r);
 }
@@ -161,13 +112,13 @@ static void apply_expire(vl_shard *sh, vl_entry *e, uint64_t hash, const vl_req 
         return;
     }
     int64_t at = r->fn.expires_at;
-    const vl_type *t = &sh->svc->type;
+    const vl_type *t = &sh->type;
     if (t->expires_at) at = t->expires_at(t->ctx, entry_value(e)); /* the type's own wins */
-    expire_set(sh, e, at);
+    entry_set_expiry(sh, e, at);
     vl_policy p = r->policy;
     if (at != 0 && at <= vl_wall_ms()) { /* already past: the key goes now */
-        value_destroy(sh, e);
-        expire_set(sh, e, 0);
+        entry_value_destroy(sh, e);
+        entry_set_expiry(sh, e, 0);
         STAT_INC(sh, expired_lazy);
         p = vl_delete_with(p);
     }
@@ -177,14 +128,14 @@ static void apply_expire(vl_shard *sh, vl_entry *e, uint64_t hash, const vl_req 
 
 static void apply_evict(vl_shard *sh, vl_entry *e, uint64_t hash, const vl_req *r) {
     if (e->state != ST_CLEAN) {
-        commit_evict(sh, e, hash, r);
+        commit_evict(sh, e, r);
         return;
     }
     entry_drop(sh, e, hash);
     if (r->done) r->done(r->arg, VL_OK);
 }
 
-void dispatch_req(vl_shard *sh, vl_entry *e, uint64_t hash, const vl_req *r) {
+static void dispatch_req(vl_shard *sh, vl_entry *e, uint64_t hash, const vl_req *r) {
     expire_check(sh, e, hash);
     switch ((vl_msg_op)r->op) {
     case MSG_READ:
@@ -207,67 +158,89 @@ void dispatch_req(vl_shard *sh, vl_entry *e, uint64_t hash, const vl_req *r) {
     }
 }
 
-void req_fail(const vl_req *r, const void *key, size_t len, vl_status st) {
-    if (r->op == MSG_READ || r->op == MSG_READ_CACHED) {
-        vl_view v = {key, len, NULL, 0};
-        r->fn.read(r->arg, st, &v);
-    } else if (r->done) {
-        r->done(r->arg, st);
-    }
-}
-
-/* A blind write to a key that is not resident: no load. The function sees
- * no value, and what it writes replaces the upstream's. An entry still
- * CLEAN afterwards (the function wrote nothing, or failed) goes again: a
- * clean entry would claim to mirror the upstream, which was never read. */
+/* A write that needs no load, to a key that is not resident (a blind write
+ * or a delete): the entry is created CLEAN for the length of the request.
+ * What the write function writes replaces the upstream's value; a delete
+ * becomes a pending tombstone. An entry still CLEAN afterwards (the function
+ * wrote nothing, or failed) goes again: a clean entry would claim to mirror
+ * the upstream, which was never read. */
 static void write_absent(vl_shard *sh, uint64_t hash, const uint8_t *key, size_t len,
                          const vl_req *r) {
-    vl_status st = commit_reserve(sh);
-    vl_entry *e = st == VL_OK ? entry_create(sh, hash, key, len, &st) : NULL;
+    vl_status st;
+    vl_entry *e = entry_create(sh, hash, key, len, ST_CLEAN, &st);
     if (!e) {
         req_fail(r, key, len, st);
         return;
     }
-    apply_write(sh, e, hash, r);
+    if (r->op == MSG_DELETE) apply_delete(sh, e, hash, r);
+    else apply_write(sh, e, hash, r);
     if (e->state == ST_CLEAN) entry_drop(sh, e, hash);
 }
 
 static void dispatch_absent(vl_shard *sh, uint64_t hash, const uint8_t *key, size_t len,
                             const vl_req *r) {
     STAT_INC(sh, misses);
-    switch ((vl_msg_op)r->op) {
-    case MSG_READ:
-    case MSG_WRITE:
-    case MSG_EXPIRE:
-        load_start(sh, hash, key, len, r);
-        return;
-    case MSG_READ_CACHED:
+    if (r->op == MSG_READ_CACHED) {
         req_fail(r, key, len, VL_ENOTCACHED);
         return;
-    case MSG_EVICT:
+    }
+    if (r->op == MSG_EVICT) {
         if (r->done) r->done(r->arg, VL_OK);
         return;
-    case MSG_WRITE_BLIND:
-        write_absent(sh, hash, key, len, r);
-        return;
-    case MSG_DELETE: {
-        /* A delete needs no load: the key becomes a pending tombstone. (A
-         * clean absent entry would claim the upstream has nothing, so the
-         * entry exists only if marking it dirty cannot fail.) */
-        vl_status st = commit_reserve(sh);
-        vl_entry *e = st == VL_OK ? entry_create(sh, hash, key, len, &st) : NULL;
-        if (!e) req_fail(r, key, len, st);
-        else apply_delete(sh, e, hash, r);
-        return;
     }
+    /* Everything else makes an entry: room first, and for a write that needs
+     * no load, its write-back record too (so that the entry exists only if
+     * marking it dirty cannot fail). */
+    bool no_load = r->op == MSG_WRITE_BLIND || r->op == MSG_DELETE;
+    vl_status st = make_room(sh, len);
+    if (st == VL_OK && no_load) st = commit_reserve(sh);
+    if (st != VL_OK) req_fail(r, key, len, st);
+    else if (no_load) write_absent(sh, hash, key, len, r);
+    else load_start(sh, hash, key, len, r); /* MSG_READ, MSG_WRITE, MSG_EXPIRE */
+}
+
+/* Runs a load's waiters against the loaded entry, in order; evictions run
+ * last (an eviction in the middle would pull the entry out from under the
+ * requests behind it), and only the first of them does anything. */
+static void run_waiters(vl_shard *sh, vl_entry *e, uint64_t hash, vl_waiter *w) {
+    vl_waiter *evicts = NULL, **etail = &evicts;
+    while (w) {
+        vl_waiter *next = w->next;
+        if (w->req.op == MSG_EVICT) {
+            w->next = NULL;
+            *etail = w;
+            etail = &w->next;
+        } else {
+            dispatch_req(sh, e, hash, &w->req);
+            free(w);
+        }
+        w = next;
     }
+    bool dropped = false;
+    for (w = evicts; w; w = evicts) {
+        evicts = w->next;
+        if (dropped) {
+            if (w->req.done) w->req.done(w->req.arg, VL_OK);
+        } else {
+            dropped = e->state == ST_CLEAN;
+            dispatch_req(sh, e, hash, &w->req);
+        }
+        free(w);
+    }
+}
+
+void dispatch_loaded(vl_shard *sh, vl_load *ld) {
+    vl_entry *e;
+    uint64_t hash;
+    vl_waiter *w = load_finish(sh, ld, &e, &hash);
+    if (w) run_waiters(sh, e, hash, w);
 }
 
 void dispatch_msg(vl_shard *sh, vl_msg *m) {
     const uint8_t *key = vl_msg_key(m);
-    vl_req r = {m->op, m->policy, {.read = m->fn.read}, m->done, m->arg};
-    if (m->op == MSG_WRITE || m->op == MSG_WRITE_BLIND) r.fn.write = m->fn.write;
-    if (m->op == MSG_EXPIRE) r.fn.expires_at = m->fn.expires_at;
+    vl_req r = m->req;
+    VL_DASSERT(vl_shard_index(m->hash, sh->nshards) == sh->index);
+    VL_DASSERT(r.op >= MSG_READ && r.op <= MSG_EXPIRE);
     vl_entry *e = table_find(&sh->table, m->hash, key, m->key_len);
     if (!e) {
         dispatch_absent(sh, m->hash, key, m->key_len, &r);

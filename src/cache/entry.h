@@ -1,7 +1,9 @@
 /*
  * entry.h -- a key's entry in its shard, and the state machine of its life.
  *
- * Owns: the entry's memory layout and the states a key goes through.
+ * Owns: the entry's memory layout and the states a key goes through (the
+ * functions that create, change and drop entries are in entry.c, declared
+ * in cache/internal.h).
  * Threads: the owning shard's thread only. (An upstream worker may read an
  * entry's key bytes while a load or commit of it is in flight: the entry is
  * pinned then and nobody writes those bytes.)
@@ -20,18 +22,43 @@
  *
  * ==== The state machine ====
  *
- *                 load ok / not found
- *   (absent) --> LOADING ------------------> CLEAN <-------------------+
- *      |            | load failed:               | write               | ack, no
- *      |            v drop, fail waiters         v                     | new write
- *      |         (absent)                     DIRTY ---commit---> COMMITTING
- *      |                                        ^  ^                   |
- *      | delete (no load needed)                |  +---- ack, but -----+
- *      +----------------------------------------+       written meanwhile;
- *                                                       or commit failed
- *                                                       (retry after backoff)
+ *                 miss                loaded (a value, or none)
+ *   (absent) ----------> LOADING ------------------------> CLEAN
+ *       ^                   |                           |   ^   ^
+ *       |    load failed    |                    write  |   |   | ack, and not
+ *       +-------------------+                           v   |   | written meanwhile
+ *       |                                          DIRTY ---+   |
+ *       |    evicted, expired,     close gave up at  | ^        |
+ *       +--- cleared, dropped      its deadline, or  | |        |
+ *            (CLEAN entries only)  a clear    commit v |        |
+ *                                                COMMITTING ----+
+ *                                 ack, but written meanwhile,
+ *                                 or failed: DIRTY again
  *
- *   CLEAN -> (absent): evicted, or expired and reloaded as absent.
+ *   A blind write or a delete of a key that is not resident creates it
+ *   CLEAN for the length of its request: it leaves DIRTY, or is dropped.
+ *
+ * Every edge, and the only place that takes it (entry.c's table is the code;
+ * entry_set_state asserts each change against it, always):
+ *
+ *   from        to          when                                      where
+ *   (absent)    LOADING     a request misses and needs the value      load.c
+ *   (absent)    CLEAN       a blind write or a delete misses: the     dispatch.c
+ *                           entry turns DIRTY, or is dropped again,
+ *                           before its request ends
+ *   LOADING     CLEAN       the load answered: a value, or none       load.c
+ *   LOADING     (absent)    the load failed; every waiter fails       load.c
+ *   CLEAN       DIRTY       a write, a delete, an expiry change       commit.c
+ *   CLEAN       (absent)    evicted at a bound, expired, vl_evict,    entry.c
+ *                           dropped by a clear, or a blind write
+ *                           that wrote nothing
+ *   DIRTY       COMMITTING  its snapshot went into a commit batch     commit.c
+ *   DIRTY       CLEAN       close gave up at its deadline (the value  commit.c
+ *                           went to on_uncommitted), or a clear
+ *                           superseded the write (its waiters get OK)
+ *   COMMITTING  CLEAN       acknowledged, not written meanwhile       commit.c
+ *   COMMITTING  DIRTY       acknowledged but written meanwhile, or    commit.c
+ *                           the commit failed (retried after backoff)
  *
  * - LOADING: one upstream load is in flight; every request for the key waits
  *   on it, in arrival order. Pinned: never evicted or expired.
@@ -48,19 +75,24 @@
  *
  * Only CLEAN entries can be evicted, and only CLEAN entries are dropped when
  * they expire; a DIRTY or COMMITTING entry that expires becomes a pending
- * delete and stays until that delete is acknowledged.
+ * delete and stays until that delete is acknowledged. The two DIRTY -> CLEAN
+ * edges are the only ways an unacknowledged write leaves the cache without
+ * reaching the upstream, and both are explicit: close's report counts the
+ * first (docs/invariants.md), and vl_clear's contract is the second.
  */
-#ifndef VL_ENTRY_H
-#define VL_ENTRY_H
+#ifndef VL_CACHE_ENTRY_H
+#define VL_CACHE_ENTRY_H
 
 #include <stdint.h>
 #include <string.h>
 
 typedef enum vl_state {
-    ST_LOADING = 1,
+    ST_ABSENT = 0, /* not an entry: before entry_create, after entry_drop */
+    ST_LOADING,
     ST_CLEAN,
     ST_DIRTY,
-    ST_COMMITTING
+    ST_COMMITTING,
+    ST_COUNT
 } vl_state;
 
 enum {
@@ -94,5 +126,9 @@ static inline int entry_key_eq(const vl_entry *e, const void *key, size_t len) {
     return e->key_len == len && memcmp(e->data, key, len) == 0;
 }
 static inline int entry_pinned(const vl_entry *e) { return e->state != ST_CLEAN; }
+
+/* The only way an entry changes state (entry.c): asserts, in every build,
+ * that the change is an edge of the table above. */
+void entry_set_state(vl_entry *e, vl_state to);
 
 #endif

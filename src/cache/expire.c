@@ -2,8 +2,9 @@
  * expire.c -- expiry times: the lazy check every access makes, and Redis's
  * active expiry cycle.
  *
- * Owns: the shard's expiry map (entry -> expires_at, wall-clock ms) and what
- * expiring does to a key.
+ * Owns: what expiring does to a key, and when it is checked. (The expiry
+ * times themselves, a map from entry to wall-clock ms, are the entry's:
+ * entry.c.)
  * Threads: the owning shard's thread only.
  *
  * ==== The active cycle ====
@@ -32,49 +33,24 @@
  * new state is committed too (a delete, or init's value), and the key stays
  * pinned until that commit is acknowledged.
  */
-#include "service/service.h"
+#include "cache/internal.h"
 #include "util/clock.h"
 #include "util/hash.h"
 
-int64_t expire_get(vl_shard *sh, vl_entry *e) {
-    uint64_t at;
-    if (!(e->flags & F_EXPIRES) || !ptrmap_get(&sh->expiry, e, &at)) return 0;
-    return (int64_t)at;
-}
-
-void expire_set(vl_shard *sh, vl_entry *e, int64_t at) {
-    if (at <= 0) {
-        if (e->flags & F_EXPIRES) ptrmap_del(&sh->expiry, e);
-        e->flags &= (uint8_t)~F_EXPIRES;
-        STAT_SET(sh, expiring, sh->expiry.count);
-        return;
-    }
-    if (ptrmap_put(&sh->expiry, e, (uint64_t)at) != VL_OK) {
-        char k[96];
-        vl_logf(sh->svc, VL_LOG_ERROR, "key '%s': out of memory recording its expiry",
-                vl_key_repr(entry_key(e), e->key_len, k, sizeof k));
-        return;
-    }
-    e->flags |= F_EXPIRES;
-    STAT_SET(sh, expiring, sh->expiry.count);
-}
-
 /* The key's value expired: it becomes what a load of an absent key gives. */
 static void expire_now(vl_shard *sh, vl_entry *e, uint64_t hash) {
-    const vl_type *t = &sh->svc->type;
-    bytes_adjust(sh, -(int64_t)value_bytes(sh, e));
-    if ((e->flags & F_PRESENT) && t->destroy) t->destroy(t->ctx, entry_value(e));
-    e->flags &= (uint8_t)~F_PRESENT;
-    expire_set(sh, e, 0);
+    const vl_type *t = &sh->type;
+    entry_value_destroy(sh, e);
+    entry_set_expiry(sh, e, 0);
     if (t->init && t->init(t->ctx, entry_key(e), e->key_len, entry_value(e)) == VL_OK)
         e->flags |= F_PRESENT;
-    bytes_adjust(sh, (int64_t)value_bytes(sh, e));
+    bytes_adjust(sh, (int64_t)entry_value_bytes(sh, e));
     if (e->state == ST_DIRTY || e->state == ST_COMMITTING)
         commit_mark(sh, e, hash, vl_default(), NULL);
 }
 
 bool expire_check(vl_shard *sh, vl_entry *e, uint64_t hash) {
-    int64_t at = expire_get(sh, e);
+    int64_t at = entry_expiry(sh, e);
     if (at == 0 || at > vl_wall_ms()) return false;
     STAT_INC(sh, expired_lazy);
     expire_now(sh, e, hash);
@@ -101,7 +77,7 @@ static void expire_active(vl_shard *sh, vl_entry *e) {
 }
 
 void expire_cycle(vl_shard *sh, bool fast) {
-    const vl_expire_options *o = &sh->svc->opts.expire;
+    const vl_expire_options *o = &sh->opts.expire;
     int64_t start = vl_mono_us(), now_ms = vl_wall_ms();
     int64_t budget = fast ? (int64_t)o->fast_us
                           : 1000000 / (int64_t)o->hz * (int64_t)o->slow_cpu_pct / 100;
@@ -110,7 +86,7 @@ void expire_cycle(vl_shard *sh, bool fast) {
     for (uint32_t loops = 1;; loops++) {
         uint32_t n = sample_expiring(sh, batch, o->keys_per_loop), expired = 0;
         for (uint32_t i = 0; i < n; i++) {
-            int64_t at = expire_get(sh, batch[i]);
+            int64_t at = entry_expiry(sh, batch[i]);
             if (at && at <= now_ms) {
                 expire_active(sh, batch[i]);
                 expired++;

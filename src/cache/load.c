@@ -16,13 +16,12 @@
  *   - failure: every waiter gets the upstream's status, nothing is cached,
  *     and the next request loads again.
  * On success the waiters run in order against the now CLEAN entry, so a
- * read queued after a write sees the write. Evictions queued on the load
- * run last, after the others (an eviction in the middle would pull the entry
- * out from under the requests behind it).
+ * read queued after a write sees the write (dispatch.c runs them).
  */
 #include <stdlib.h>
 
-#include "service/service.h"
+#include "cache/internal.h"
+#include "util/assert.h"
 #include "util/clock.h"
 
 const void *vl_load_key(const vl_load *req, size_t *key_len) {
@@ -42,26 +41,24 @@ void vl_load_done(vl_load *req, vl_status status, const void *bytes, size_t len,
         else if (len) memcpy(req->bytes, bytes, len);
         req->len = len;
     }
-    shard_post(req->sh, &req->ctl);
+    worker_post(&req->sh->rt, &req->ctl);
 }
 
-static void waiter_add(vl_load *ld, const vl_req *r, vl_shard *sh) {
-    vl_waiter *w = calloc(1, sizeof *w);
+static void waiter_add(vl_load *ld, const vl_req *r) {
+    vl_waiter *w = waiter_new(r, NULL);
     if (!w) {
         req_fail(r, entry_key(ld->entry), ld->entry->key_len, VL_ENOMEM);
         return;
     }
-    w->req = *r;
     *ld->tailp = w;
     ld->tailp = &w->next;
-    (void)sh;
 }
 
 void load_start(vl_shard *sh, uint64_t hash, const uint8_t *key, size_t len,
                 const vl_req *r) {
     vl_status st = VL_ENOMEM;
     vl_load *ld = calloc(1, sizeof *ld);
-    vl_entry *e = ld ? entry_create(sh, hash, key, len, &st) : NULL;
+    vl_entry *e = ld ? entry_create(sh, hash, key, len, ST_LOADING, &st) : NULL;
     if (e && (st = ptrmap_put(&sh->recs, e, (uint64_t)(uintptr_t)ld)) != VL_OK) {
         entry_drop(sh, e, hash);
         e = NULL;
@@ -71,47 +68,48 @@ void load_start(vl_shard *sh, uint64_t hash, const uint8_t *key, size_t len,
         req_fail(r, key, len, st);
         return;
     }
-    e->state = ST_LOADING;
     ld->ctl.kind = CTL_LOAD_DONE;
     ld->sh = sh;
     ld->entry = e;
     ld->hash = hash;
     ld->tailp = &ld->head;
-    waiter_add(ld, r, sh);
+    waiter_add(ld, r);
     STAT_INC(sh, loads_started);
     sh->inflight_loads++;
     STAT_SET(sh, inflight_loads, sh->inflight_loads);
-    st = sh->svc->upstream.ops->load(sh->up, ld);
-    if (st != VL_OK) {
+    st = sh->upstream.ops->load(sh->up, ld);
+    if (st != VL_OK) { /* refused at once: the waiter fails now, and the entry goes */
         ld->status = st;
-        load_completed(sh, ld);
+        vl_entry *gone;
+        uint64_t h;
+        vl_waiter *run = load_finish(sh, ld, &gone, &h);
+        VL_ASSERT(run == NULL); /* a failed load leaves no waiter to run */
     }
 }
 
 void load_join(vl_shard *sh, vl_entry *e, const vl_req *r) {
     vl_load *ld = ptrmap_get_ptr(&sh->recs, e);
     STAT_INC(sh, loads_coalesced);
-    waiter_add(ld, r, sh);
+    waiter_add(ld, r);
 }
 
 static vl_status decode_value(vl_shard *sh, vl_load *ld) {
-    const vl_service *svc = sh->svc;
     vl_entry *e = ld->entry;
     char k[96];
-    if (ld->len > svc->opts.value_max) {
-        vl_logf(svc, VL_LOG_ERROR, "key '%s': stored value of %zu bytes exceeds value_max (%u)",
+    if (ld->len > sh->opts.value_max) {
+        vl_logf(&sh->log, VL_LOG_ERROR, "key '%s': stored value of %zu bytes exceeds value_max (%u)",
                 vl_key_repr(entry_key(e), e->key_len, k, sizeof k), ld->len,
-                svc->opts.value_max);
+                sh->opts.value_max);
         return VL_ETOOBIG;
     }
-    vl_status st = svc->type.decode(svc->type.ctx, entry_key(e), e->key_len, ld->bytes,
+    vl_status st = sh->type.decode(sh->type.ctx, entry_key(e), e->key_len, ld->bytes,
                                     ld->len, entry_value(e));
     if (st == VL_OK) return VL_OK;
     if (st != VL_ENOMEM) {
         STAT_INC(sh, corrupt);
-        vl_logf(svc, VL_LOG_ERROR, "key '%s': stored value is corrupt (%zu bytes, type %s: %s)",
+        vl_logf(&sh->log, VL_LOG_ERROR, "key '%s': stored value is corrupt (%zu bytes, type %s: %s)",
                 vl_key_repr(entry_key(e), e->key_len, k, sizeof k), ld->len,
-                svc->type.name ? svc->type.name : "?", vl_strerror(st));
+                sh->type.name ? sh->type.name : "?", vl_strerror(st));
         st = VL_ECORRUPT;
     }
     return st;
@@ -123,13 +121,13 @@ static vl_status resolve(vl_shard *sh, vl_load *ld) {
     if (st == VL_OK && ld->expires_at != 0 && ld->expires_at <= vl_wall_ms())
         st = VL_ENOTFOUND; /* an upstream that did not filter: never resurrect */
     vl_entry *e = ld->entry;
-    const vl_type *t = &sh->svc->type;
+    const vl_type *t = &sh->type;
     if (st == VL_OK) {
         st = decode_value(sh, ld);
         if (st != VL_OK) return st;
         e->flags |= F_PRESENT;
         int64_t at = t->expires_at ? t->expires_at(t->ctx, entry_value(e)) : ld->expires_at;
-        if (at) expire_set(sh, e, at);
+        if (at) entry_set_expiry(sh, e, at);
     } else if (st == VL_ENOTFOUND) {
         st = t->init ? t->init(t->ctx, entry_key(e), e->key_len, entry_value(e)) : VL_ENOTFOUND;
         if (st == VL_OK) e->flags |= F_PRESENT;
@@ -137,7 +135,7 @@ static vl_status resolve(vl_shard *sh, vl_load *ld) {
     } else {
         return st;
     }
-    bytes_adjust(sh, (int64_t)value_bytes(sh, e));
+    bytes_adjust(sh, (int64_t)entry_value_bytes(sh, e));
     return VL_OK;
 }
 
@@ -150,51 +148,23 @@ static void fail_waiters(vl_waiter *w, const void *key, size_t len, vl_status st
     }
 }
 
-/* Runs the waiters against the loaded entry; evictions last. */
-static void run_waiters(vl_shard *sh, vl_entry *e, uint64_t hash, vl_waiter *w) {
-    vl_waiter *evicts = NULL, **etail = &evicts;
-    while (w) {
-        vl_waiter *next = w->next;
-        if (w->req.op == MSG_EVICT) {
-            w->next = NULL;
-            *etail = w;
-            etail = &w->next;
-        } else {
-            dispatch_req(sh, e, hash, &w->req);
-            free(w);
-        }
-        w = next;
-    }
-    bool dropped = false;
-    for (w = evicts; w; w = evicts) {
-        evicts = w->next;
-        if (dropped) {
-            if (w->req.done) w->req.done(w->req.arg, VL_OK);
-        } else {
-            dropped = e->state == ST_CLEAN;
-            dispatch_req(sh, e, hash, &w->req);
-        }
-        free(w);
-    }
-}
-
-void load_completed(vl_shard *sh, vl_load *ld) {
-    vl_entry *e = ld->entry;
+vl_waiter *load_finish(vl_shard *sh, vl_load *ld, vl_entry **ep, uint64_t *hashp) {
+    vl_entry *e = *ep = ld->entry;
     sh->inflight_loads--;
     STAT_SET(sh, inflight_loads, sh->inflight_loads);
     ptrmap_del(&sh->recs, e);
     vl_status st = resolve(sh, ld);
     free(ld->bytes);
     vl_waiter *w = ld->head;
-    uint64_t hash = ld->hash;
+    uint64_t hash = *hashp = ld->hash;
     free(ld);
     if (st != VL_OK) {
         STAT_INC(sh, loads_failed);
         /* Fail the waiters while the key bytes still exist, then drop. */
         fail_waiters(w, entry_key(e), e->key_len, st);
         entry_drop(sh, e, hash);
-        return;
+        return NULL;
     }
-    e->state = ST_CLEAN;
-    run_waiters(sh, e, hash, w);
+    entry_set_state(e, ST_CLEAN);
+    return w;
 }

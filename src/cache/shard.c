@@ -1,10 +1,10 @@
 /*
- * shard.c -- the shard thread: its loop, how it sleeps and wakes, and how it
- * shuts down.
+ * shard.c -- a shard: its setup and teardown, its loop, which composes the
+ * cache's parts (requests, loads, commits, expiry, clear), and its shutdown.
  *
- * Owns: the thread's life, the libuv loop, the wake-up protocol, the phases.
- * Threads: shard_start on the opening thread; shard_wake and shard_post on
- * any thread; the rest on the shard thread.
+ * Owns: the shard's life and its shutdown phases.
+ * Threads: shard_init, shard_fini, shard_start and shard_post_all on the
+ * opening thread (shard_post_all on any); the rest on the shard's thread.
  *
  * ==== The loop ====
  *
@@ -20,15 +20,8 @@
  * waking a sleeping thread costs tens of microseconds, which a caller issuing
  * requests back to back would pay on every one.
  *
- * ==== Sleeping and waking ====
- *
- * To sleep, the shard sets `sleeping`, looks once more for work, and only
- * then blocks in uv_run(UV_RUN_ONCE). A producer publishes its message first
- * and reads `sleeping` second, and wakes the shard (uv_async_send) only if it
- * is set. Both sides use sequentially consistent operations, so at least one
- * of them sees the other: either the shard finds the message, or the
- * producer finds the flag. No message waits for a shard that is asleep, and
- * a busy shard costs its producers no system call.
+ * Sleeping, waking and posting are the runtime's (runtime/worker.c): a
+ * shard is a worker whose mailbox carries requests for its keys.
  *
  * ==== Shutting down ====
  *
@@ -50,61 +43,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "service/service.h"
+#include "cache/internal.h"
 #include "util/clock.h"
 
-_Thread_local vl_shard *vl_current_shard;
-
-void shard_wake(vl_shard *sh) {
-    if (atomic_load_explicit(&sh->sleeping, memory_order_seq_cst))
-        uv_async_send(&sh->wake);
-}
-
-/* An upstream's completion may be the one that lets the shard finish; the
- * shard waits for `posting` to drop to zero before it tears down, so the
- * wake below never touches a shard that vl_close has freed. */
-void shard_post(vl_shard *sh, vl_ctl *c) {
-    atomic_fetch_add_explicit(&sh->posting, 1, memory_order_seq_cst);
-    ctlq_push(&sh->ctl, c);
-    shard_wake(sh);
-    atomic_fetch_sub_explicit(&sh->posting, 1, memory_order_release);
-}
-
-/* A task may arrive at any time, even after the shard finished. The poster
- * announces itself (posting) and then looks at `finished`; the shard sets
- * `finished` and then waits for `posting` to drain, and runs what was
- * posted meanwhile. Sequentially consistent on both sides: a task is either
- * refused or run, never stranded. */
-vl_status shard_post_task(vl_shard *sh, vl_ctl *c) {
-    atomic_fetch_add_explicit(&sh->posting, 1, memory_order_seq_cst);
-    if (atomic_load_explicit(&sh->finished, memory_order_seq_cst)) {
-        atomic_fetch_sub_explicit(&sh->posting, 1, memory_order_release);
-        return VL_ECLOSED;
-    }
-    ctlq_push(&sh->ctl, c);
-    shard_wake(sh);
-    atomic_fetch_sub_explicit(&sh->posting, 1, memory_order_release);
-    return VL_OK;
-}
-
-static bool has_work(vl_shard *sh) {
-    return ctlq_pending(&sh->ctl) ||
-           (sh->clear_phase == CLR_NONE && mailbox_peek(&sh->mb) != NULL);
+static bool has_work(void *arg) {
+    vl_shard *sh = arg;
+    return ctlq_pending(&sh->rt.ctl) ||
+           (sh->clear_phase == CLR_NONE && mailbox_peek(&sh->rt.mb) != NULL);
 }
 
 /* ---- shutdown phases ------------------------------------------------- */
 
 static void begin_shutdown(vl_shard *sh) {
     if (sh->phase != PH_RUNNING) return;
-    mailbox_close_intake(&sh->mb);
+    mailbox_close_intake(&sh->rt.mb);
     sh->phase = PH_DRAINING;
 }
 
 static void shutdown_step(vl_shard *sh) {
     if (sh->clear_phase != CLR_NONE) return; /* a clear ends first */
-    if (sh->phase == PH_DRAINING && mailbox_finished(&sh->mb)) {
+    if (sh->phase == PH_DRAINING && mailbox_finished(&sh->rt.mb)) {
         sh->phase = PH_FLUSHING;
-        sh->close_deadline_us = sh->now_us + (int64_t)sh->svc->opts.close_timeout_ms * 1000;
+        sh->close_deadline_us = sh->now_us + (int64_t)sh->opts.close_timeout_ms * 1000;
         commit_all_due(sh);
     }
     if (sh->phase != PH_FLUSHING) return;
@@ -112,7 +72,7 @@ static void shutdown_step(vl_shard *sh) {
     if (sh->inflight_loads == 0 && commit_idle(sh)) {
         sh->phase = PH_DONE;
         if (sh->uncommitted)
-            vl_logf(sh->svc, VL_LOG_ERROR,
+            vl_logf(&sh->log, VL_LOG_ERROR,
                     "shard %u: close deadline passed; %llu keys left uncommitted (last error: %s)",
                     sh->index, (unsigned long long)sh->uncommitted, vl_strerror(sh->last_error));
     }
@@ -122,11 +82,11 @@ static void shutdown_step(vl_shard *sh) {
 
 static uint32_t drain_ctl(vl_shard *sh) {
     uint32_t n = 0;
-    for (vl_ctl *c = ctlq_take(&sh->ctl); c; n++) {
+    for (vl_ctl *c = ctlq_take(&sh->rt.ctl); c; n++) {
         vl_ctl *next = c->next;
         switch ((vl_ctl_kind)c->kind) {
         case CTL_LOAD_DONE:
-            load_completed(sh, VL_CONTAINER_OF(c, struct vl_load, ctl));
+            dispatch_loaded(sh, VL_CONTAINER_OF(c, struct vl_load, ctl));
             break;
         case CTL_BATCH_DONE:
             commit_completed(sh, VL_CONTAINER_OF(c, vl_batch_job, ctl));
@@ -137,10 +97,13 @@ static uint32_t drain_ctl(vl_shard *sh) {
             free(cmd);
             break;
         }
-        case CTL_SHUTDOWN:
-            free(VL_CONTAINER_OF(c, vl_cmd, ctl));
+        case CTL_SHUTDOWN: {
+            vl_cmd *cmd = VL_CONTAINER_OF(c, vl_cmd, ctl);
+            if (!sh->finish) sh->finish = cmd->join;
+            free(cmd);
             begin_shutdown(sh);
             break;
+        }
         case CTL_TASK: {
             vl_task *t = (vl_task *)((char *)c - offsetof(vl_task, reserved_));
             t->fn(t);
@@ -162,7 +125,7 @@ static uint32_t drain_ctl(vl_shard *sh) {
 }
 
 static void poll_loop(vl_shard *sh) {
-    uv_run(&sh->loop, UV_RUN_NOWAIT);
+    uv_run(&sh->rt.loop, UV_RUN_NOWAIT);
     sh->now_us = vl_mono_us();
 }
 
@@ -171,23 +134,24 @@ static void poll_loop(vl_shard *sh) {
  * request i+2 and the entry of request i+1 are already being fetched. */
 static uint32_t drain_mailbox(vl_shard *sh) {
     if (sh->clear_phase != CLR_NONE) return 0; /* requests wait out a clear */
-    uint32_t n = 0, max = (uint32_t)sh->mb.mask + 1;
+    vl_mailbox *mb = &sh->rt.mb;
+    uint32_t n = 0, max = (uint32_t)mb->mask + 1;
     vl_msg *m, *ahead;
-    if ((ahead = mailbox_peek_ahead(&sh->mb, 1)) != NULL) table_prefetch_slot(&sh->table, ahead->hash);
-    while (n < max && (m = mailbox_peek(&sh->mb)) != NULL) {
-        if ((ahead = mailbox_peek_ahead(&sh->mb, 2)) != NULL)
+    if ((ahead = mailbox_peek_ahead(mb, 1)) != NULL) table_prefetch_slot(&sh->table, ahead->hash);
+    while (n < max && (m = mailbox_peek(mb)) != NULL) {
+        if ((ahead = mailbox_peek_ahead(mb, 2)) != NULL)
             table_prefetch_slot(&sh->table, ahead->hash);
-        if ((ahead = mailbox_peek_ahead(&sh->mb, 1)) != NULL)
+        if ((ahead = mailbox_peek_ahead(mb, 1)) != NULL)
             table_prefetch_entry(&sh->table, ahead->hash);
         dispatch_msg(sh, m);
-        mailbox_release(&sh->mb);
+        mailbox_release(mb);
         if (++n % VL_POLL_EVERY_REQUESTS == 0) sh->now_us = vl_mono_us();
     }
     return n;
 }
 
 static bool spin_for_work(vl_shard *sh) {
-    uint32_t us = sh->svc->opts.spin_us;
+    uint32_t us = sh->opts.spin_us;
     if (us == 0) return false;
     int64_t end = vl_mono_us() + us;
     do {
@@ -219,25 +183,57 @@ static void shard_loop(vl_shard *sh) {
         if (has_work(sh) || spin_for_work(sh)) continue;
         if (sh->expire_fast && sh->now_us >= sh->expire_fast_at_us) {
             expire_cycle(sh, true); /* the slow cycle ran out of time */
-            sh->expire_fast_at_us = vl_mono_us() + 2 * (int64_t)sh->svc->opts.expire.fast_us;
+            sh->expire_fast_at_us = vl_mono_us() + 2 * (int64_t)sh->opts.expire.fast_us;
             continue;
         }
-        atomic_store_explicit(&sh->sleeping, 1, memory_order_seq_cst);
-        if (!has_work(sh)) uv_run(&sh->loop, UV_RUN_ONCE);
-        atomic_store_explicit(&sh->sleeping, 0, memory_order_relaxed);
+        worker_sleep(&sh->rt, has_work, sh);
         last_poll = vl_mono_us();
     }
 }
 
-/* ---- start and stop -------------------------------------------------- */
+/* ---- setting up and tearing down ------------------------------------- */
 
-static void on_wake(uv_async_t *h) { (void)h; /* the loop drains after uv_run */ }
+/* A shard's share of a bound: rounded up, so the shards together hold at
+ * least the bound (keys spread by hash, not evenly). */
+static uint64_t share(uint64_t bound, uint32_t n) { return bound ? (bound + n - 1) / n : 0; }
 
-void shard_commit_timer_cb(uv_timer_t *t) {
-    vl_shard *sh = t->data;
-    sh->commit_timer_at = INT64_MAX;
-    sh->now_us = vl_mono_us();
-    commit_pump(sh);
+vl_status shard_init(vl_shard *sh, const vl_shard_config *cfg) {
+    sh->opts = *cfg->opts;
+    sh->type = *cfg->type;
+    sh->upstream = *cfg->upstream;
+    sh->log = (vl_log_sink){sh->opts.log, sh->opts.log_arg};
+    sh->index = cfg->index;
+    sh->nshards = cfg->nshards;
+    sh->peers = cfg->peers;
+    sh->gate = cfg->gate;
+    sh->rng.s = (uint64_t)vl_mono_us() * 0x9e3779b97f4a7c15ull + sh->index;
+    sh->max_keys = share(sh->opts.max_keys, sh->nshards);
+    sh->max_bytes = share(sh->opts.max_bytes, sh->nshards);
+    slab_init(&sh->slab);
+    heap_init(&sh->due);
+    heap_init(&sh->ages);
+    if (worker_init(&sh->rt, sh->opts.mailbox, sh->index, cfg->owner) != VL_OK) return VL_ENOMEM;
+    if (table_init(&sh->table, sh->max_keys) != VL_OK) return VL_ENOMEM;
+    if (ptrmap_init(&sh->recs) != VL_OK) return VL_ENOMEM;
+    if (ptrmap_init(&sh->expiry) != VL_OK) return VL_ENOMEM;
+    return evict_init(&sh->ev, &sh->opts, &sh->table, &sh->rng, &sh->lru_clock, sh->max_keys);
+}
+
+void shard_fini(vl_shard *sh) {
+    for (vl_ctl *c = ctlq_take(&sh->rt.ctl); c;) { /* commands never taken */
+        vl_ctl *next = c->next;
+        free(VL_CONTAINER_OF(c, vl_cmd, ctl));
+        c = next;
+    }
+    worker_fini(&sh->rt);
+    table_free(&sh->table);
+    ptrmap_free(&sh->recs);
+    ptrmap_free(&sh->expiry);
+    heap_free(&sh->due);
+    heap_free(&sh->ages);
+    evict_free(&sh->ev);
+    slab_destroy(&sh->slab);
+    free(sh->spare);
 }
 
 static void up_log(void *ctx, vl_log_level level, const char *fmt, ...)
@@ -249,42 +245,37 @@ static void up_log(void *ctx, vl_log_level level, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    vl_logf(sh->svc, level, "upstream %s, shard %u: %s", sh->svc->upstream.ops->name,
-            sh->index, msg);
+    vl_logf(&sh->log, level, "upstream %s, shard %u: %s", sh->upstream.ops->name, sh->index,
+            msg);
 }
 
+/* On the shard's thread, once its loop is open: its timers and its upstream
+ * instance. */
 static vl_status shard_setup(vl_shard *sh) {
-    if (uv_loop_init(&sh->loop) != 0) return VL_ENOMEM;
-    uv_async_init(&sh->loop, &sh->wake, on_wake);
-    uv_timer_init(&sh->loop, &sh->commit_timer);
+    uv_loop_t *loop = &sh->rt.loop;
+    uv_timer_init(loop, &sh->commit_timer);
     sh->commit_timer.data = sh;
     sh->commit_timer_at = INT64_MAX;
-    uv_timer_init(&sh->loop, &sh->expire_timer);
+    uv_timer_init(loop, &sh->expire_timer);
     sh->expire_timer.data = sh;
-    uint64_t period = 1000 / sh->svc->opts.expire.hz;
+    uint64_t period = 1000 / sh->opts.expire.hz;
     uv_timer_start(&sh->expire_timer, expire_timer_cb, period, period);
     sh->now_us = vl_mono_us();
-    const vl_service *svc = sh->svc;
     sh->env.shard = sh->index;
-    sh->env.shards = svc->nshards;
-    sh->env.loop = &sh->loop;
-    sh->env.value_max = svc->opts.value_max;
+    sh->env.shards = sh->nshards;
+    sh->env.loop = loop;
+    sh->env.value_max = sh->opts.value_max;
     sh->env.log = up_log;
     sh->env.log_ctx = sh;
-    vl_status st = svc->upstream.ops->open(svc->upstream.ctx, &sh->env, &sh->up);
+    vl_status st = sh->upstream.ops->open(sh->upstream.ctx, &sh->env, &sh->up);
     if (st != VL_OK)
-        vl_logf(svc, VL_LOG_ERROR, "upstream %s failed to open on shard %u: %s",
-                svc->upstream.ops->name, sh->index, vl_strerror(st));
+        vl_logf(&sh->log, VL_LOG_ERROR, "upstream %s failed to open on shard %u: %s",
+                sh->upstream.ops->name, sh->index, vl_strerror(st));
     return st;
 }
 
-static void close_handle(uv_handle_t *h, void *arg) {
-    (void)arg;
-    if (!uv_is_closing(h)) uv_close(h, NULL);
-}
-
 static void free_entries(vl_shard *sh) {
-    const vl_type *t = &sh->svc->type;
+    const vl_type *t = &sh->type;
     for (uint64_t i = 0; i < sh->table.cap; i++) {
         vl_entry *e = table_slot(&sh->table, i);
         if (!e) continue;
@@ -293,50 +284,43 @@ static void free_entries(vl_shard *sh) {
     }
 }
 
-static void shard_teardown(vl_shard *sh, bool opened) {
-    if (opened) sh->svc->upstream.ops->close(sh->up);
-    free_entries(sh);
-    uv_walk(&sh->loop, close_handle, NULL);
-    uv_run(&sh->loop, UV_RUN_DEFAULT);
-    uv_loop_close(&sh->loop);
-}
-
-static void report_started(vl_shard *sh, vl_status st) {
-    vl_service *svc = sh->svc;
-    pthread_mutex_lock(&svc->start_mu);
-    if (st != VL_OK && svc->start_status == VL_OK) svc->start_status = st;
-    svc->started++;
-    pthread_cond_broadcast(&svc->start_cv);
-    pthread_mutex_unlock(&svc->start_mu);
-}
-
-/* A shard whose upstream failed to open waits until every shard has set
- * up before it tears its loop down: its closed file descriptors must not be
- * reused by a sibling still setting up, which ThreadSanitizer (blind to the
- * kernel's ordering) reports as a race on the descriptor. */
-static void wait_start_over(vl_service *svc) {
-    pthread_mutex_lock(&svc->start_mu);
-    while (!svc->start_over) pthread_cond_wait(&svc->start_cv, &svc->start_mu);
-    pthread_mutex_unlock(&svc->start_mu);
-}
-
-static void *shard_main(void *p) {
-    vl_shard *sh = p;
-    vl_current_shard = sh;
-    vl_status st = shard_setup(sh);
-    report_started(sh, st);
+/* The shard's thread. A shard whose upstream failed to open waits until
+ * every shard has set up before it tears its loop down: its closed file
+ * descriptors must not be reused by a sibling still setting up, which
+ * ThreadSanitizer (blind to the kernel's ordering) reports as a race on the
+ * descriptor. */
+static void shard_main(vl_worker *w, void *arg) {
+    vl_shard *sh = arg;
+    bool loop_open = worker_loop_open(w) == VL_OK;
+    vl_status st = loop_open ? shard_setup(sh) : VL_ENOMEM;
+    gate_report(sh->gate, st);
     if (st == VL_OK) shard_loop(sh);
-    else wait_start_over(sh->svc);
-    atomic_store_explicit(&sh->finished, 1, memory_order_seq_cst);
-    while (atomic_load_explicit(&sh->posting, memory_order_seq_cst)) sched_yield();
-    if (st == VL_OK) drain_ctl(sh); /* tasks posted before `finished` was seen */
-    shard_teardown(sh, st == VL_OK);
-    if (st == VL_OK && sh->svc->shutdown)
-        join_part_done(sh->svc->shutdown, sh->uncommitted ? VL_EUNCOMMITTED : VL_OK);
-    return NULL;
+    else gate_wait_over(sh->gate);
+    worker_finish(w);
+    if (st == VL_OK) drain_ctl(sh); /* tasks posted before it finished */
+    if (st == VL_OK) sh->upstream.ops->close(sh->up);
+    free_entries(sh);
+    if (loop_open) worker_loop_close(w);
+    if (st == VL_OK && sh->finish)
+        join_part_done(sh->finish, sh->uncommitted ? VL_EUNCOMMITTED : VL_OK);
 }
 
-vl_status shard_start(vl_shard *sh) {
-    if (pthread_create(&sh->thread, NULL, shard_main, sh) != 0) return VL_ENOMEM;
+vl_status shard_start(vl_shard *sh) { return worker_start(&sh->rt, shard_main, sh); }
+
+vl_status shard_post_all(vl_shard *shards, uint32_t n, uint32_t kind, vl_join *join) {
+    vl_cmd **cmds = calloc(n, sizeof *cmds);
+    if (!cmds) return VL_ENOMEM;
+    for (uint32_t i = 0; i < n; i++) {
+        cmds[i] = calloc(1, sizeof **cmds);
+        if (!cmds[i]) {
+            for (uint32_t j = 0; j < i; j++) free(cmds[j]);
+            free(cmds);
+            return VL_ENOMEM;
+        }
+        cmds[i]->ctl.kind = kind;
+        cmds[i]->join = join;
+    }
+    for (uint32_t i = 0; i < n; i++) worker_post(&shards[i].rt, &cmds[i]->ctl);
+    free(cmds);
     return VL_OK;
 }

@@ -1,128 +1,61 @@
 /*
- * shard.h -- a shard: one thread, one loop, one table, one upstream instance.
+ * shard.h -- the cache layer as the service sees it: a shard is a worker
+ * (runtime/worker.h) that owns a slice of the keys, with its table, its
+ * upstream instance and its write-back state.
  *
- * Owns: the shard's structure and the records a key needs while it is
- * pinned (vl_load while LOADING, vl_dirty while DIRTY/COMMITTING), and the
- * internal interface between the shard's files:
- *   shard.c     the thread, its loop, sleeping and waking, shutdown phases
- *   dispatch.c  requests against a key: the key state machine's transitions
- *   load.c      read-through: starting loads, completing them, waiters
- *   commit.c    write-back: dirty records, deadlines, batches, retries, flush
- *   expire.c    lazy expiry
- * Threads: everything here runs on the shard's own thread, except what is
- * marked "any thread".
+ * Owns: struct vl_shard, its counters, the control messages a shard takes,
+ * and the calls the service makes on shards (init, start, posting commands,
+ * starting a clear). Between the cache's own files: cache/internal.h.
+ * Threads: shard_init and shard_fini on the opening thread, before the
+ * shard's thread starts and after it ended; the counters any thread (one
+ * writer: the shard); everything else on the shard's own thread, except
+ * what is marked "any thread".
+ *
+ * A shard knows nothing of the service: what it needs from it (options,
+ * value type, upstream, log sink, its siblings, the start-up gate) is given
+ * to it at init in a vl_shard_config and copied.
  */
-#ifndef VL_SHARD_H
-#define VL_SHARD_H
+#ifndef VL_CACHE_SHARD_H
+#define VL_CACHE_SHARD_H
 
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <uv.h>
 
-#include "runtime/ctlq.h"
 #include "cache/entry.h"
 #include "cache/evict.h"
-#include "util/heap.h"
-#include "runtime/mailbox.h"
-#include "util/ptrmap.h"
-#include "util/slab.h"
 #include "cache/table.h"
+#include "runtime/join.h"
+#include "runtime/worker.h"
+#include "util/heap.h"
+#include "util/log.h"
+#include "util/ptrmap.h"
 #include "util/rng.h"
+#include "util/slab.h"
 #include "vellir_upstream.h"
 
 #define VL_CONTAINER_OF(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
 
-struct vl_service;
-struct vl_shard;
+/* What a control message (runtime/ctlq.h) on a shard's queue is. */
+typedef enum vl_ctl_kind {
+    CTL_LOAD_DONE = 1, /* an upstream answered a load (load.c) */
+    CTL_BATCH_DONE,    /* an upstream answered a commit batch (commit.c) */
+    CTL_FLUSH,         /* vl_flush: a vl_cmd */
+    CTL_SHUTDOWN,      /* vl_shutdown: a vl_cmd */
+    CTL_TASK,          /* a vl_task: its reserved_ words are this vl_ctl */
+    CTL_CLEAR,         /* vl_clear: quiesce, drop everything (clear.c) */
+    CTL_CLEAR_RESUME,  /* vl_clear: the truncate is over; resume */
+    CTL_TRUNCATE_DONE  /* the upstream completed the truncate */
+} vl_ctl_kind;
 
-/* A request, as it waits for a load or an ack. */
-typedef struct vl_req {
-    uint8_t op; /* vl_msg_op */
-    vl_policy policy;
-    union {
-        vl_read_cb read;
-        vl_write_fn write;
-        int64_t expires_at; /* MSG_EXPIRE */
-    } fn;
-    vl_done_cb done;
-    void *arg;
-} vl_req;
-
-/* Fan-in of a request spread over shards (flush, shutdown): `remaining`
- * counts the parts still open; the part that brings it to zero completes. */
-typedef struct vl_join {
-    _Atomic int64_t remaining;
-    _Atomic int status; /* first failure, or VL_OK */
-    vl_done_cb done;
-    void *arg;
-} vl_join;
-
-void join_part_done(vl_join *j, vl_status st); /* any thread */
-
-/* A command posted to each shard's control queue (flush, shutdown). */
+/* A command posted to each shard's control queue (flush, shutdown). The
+ * shard frees it. For a shutdown, `join` (may be NULL) gets the shard's
+ * part once it has finished: VL_OK or VL_EUNCOMMITTED. */
 typedef struct vl_cmd {
     vl_ctl ctl;
     vl_join *join;
 } vl_cmd;
-
-typedef struct vl_waiter {
-    struct vl_waiter *next;
-    vl_req req;
-    uint32_t attempts; /* failed commits this waiter has waited through */
-    vl_join *join;     /* a flush's part, or NULL */
-} vl_waiter;
-
-/* The load of a LOADING key (the vl_load of vellir_upstream.h). */
-struct vl_load {
-    vl_ctl ctl;
-    struct vl_shard *sh;
-    vl_entry *entry;
-    uint64_t hash;
-    vl_waiter *head;
-    vl_waiter **tailp;
-    /* The upstream's answer, filled by vl_load_done on its thread. */
-    vl_status status;
-    uint8_t *bytes;
-    size_t len;
-    int64_t expires_at;
-};
-
-/* The write-back record of a DIRTY or COMMITTING key. */
-typedef struct vl_dirty {
-    vl_entry *entry;
-    uint64_t hash;
-    vl_hnode due;          /* in sh->due while DIRTY: the commit deadline (µs) */
-    vl_hnode age;          /* in sh->ages: the oldest unacknowledged write (µs) */
-    int64_t next_due;      /* COMMITTING with has_new: the next deadline */
-    int64_t new_since;     /* COMMITTING with has_new: first write since */
-    int64_t last_write_us; /* wall clock of the latest write */
-    uint32_t attempts;     /* consecutive failed commits */
-    uint8_t has_new;       /* written since the in-flight snapshot */
-    uint8_t evict_after;   /* drop the entry once it is clean */
-    vl_waiter *pending;    /* wait for the next commit */
-    vl_waiter *inflight;   /* wait for the commit in flight */
-} vl_dirty;
-
-/* A commit in flight (the vl_batch of vellir_upstream.h is its head). */
-typedef struct vl_batch_job {
-    vl_batch pub;
-    vl_ctl ctl;
-    struct vl_shard *sh;
-    vl_status status;
-    vl_dirty **recs;
-    size_t *offs;  /* while building: each item's offset in `bytes` */
-    uint32_t cap;  /* room in items, recs and offs */
-    int64_t until; /* keys due by then join it (its gather time) */
-    uint32_t settled, failed;     /* once answered: keys settled, failed */
-    vl_status last_error;
-    struct vl_batch_job *next_settle; /* answered batches, in order */
-    vl_buf bytes;
-} vl_batch_job;
-
-/* A batch starts with room for this many keys and doubles as it fills. */
-#define VL_BATCH_START_CAP 256u
 
 /* Per-shard counters. One writer (the shard); readers on any thread. */
 typedef struct vl_shard_stats {
@@ -140,6 +73,7 @@ typedef struct vl_shard_stats {
 #define STAT_INC(sh, f) STAT_ADD(sh, f, 1)
 #define STAT_SET(sh, f, v) atomic_store_explicit(&(sh)->st.f, (v), memory_order_relaxed)
 
+/* The shutdown phases (shard.c draws them). */
 typedef enum vl_phase {
     PH_RUNNING = 0,
     PH_DRAINING, /* intake closed; serving what is already queued */
@@ -147,19 +81,41 @@ typedef enum vl_phase {
     PH_DONE
 } vl_phase;
 
+/* A shard's part in a vl_clear (clear.c draws the protocol). */
+typedef enum vl_clear_phase {
+    CLR_NONE = 0,
+    CLR_QUIESCING, /* waiting for loads and commits in flight to end */
+    CLR_QUIET      /* everything dropped; waiting for the truncate */
+} vl_clear_phase;
+
+/* What the service gives a shard. Everything is copied but `peers` and
+ * `gate`, which must outlive the shard. */
+typedef struct vl_shard_config {
+    const vl_options *opts;      /* checked, defaults filled */
+    const vl_type *type;
+    const vl_upstream *upstream;
+    uint32_t index, nshards;
+    struct vl_shard *peers;      /* every shard of the service (a clear resumes them) */
+    vl_gate *gate;               /* each shard reports its upstream's open */
+    const void *owner;           /* opaque: for vl_shard_self */
+} vl_shard_config;
+
 typedef struct vl_shard {
-    struct vl_service *svc;
-    uint32_t index;
-    pthread_t thread;
-    vl_mailbox mb;
-    vl_ctlq ctl;
-    _Atomic uint32_t sleeping; /* any thread: wake me through `wake` */
-    _Atomic uint32_t posting;  /* shard_post calls under way (any thread) */
-    _Atomic uint32_t finished; /* set when the shard stops taking posts */
-    uv_loop_t loop;
-    uv_async_t wake;
+    vl_worker rt;       /* thread, loop, mailbox, control queue */
+    vl_options opts;
+    vl_type type;
+    vl_upstream upstream;
+    vl_log_sink log;
+    uint32_t index, nshards;
+    struct vl_shard *peers;
+    vl_gate *gate;
+    vl_join *finish;    /* the shutdown's join, from its CTL_SHUTDOWN */
+
     uv_timer_t commit_timer;
     int64_t commit_timer_at; /* µs when armed; INT64_MAX if not */
+    uv_timer_t expire_timer;
+    bool expire_fast;   /* the last slow cycle ran out of time */
+    int64_t expire_fast_at_us; /* when a fast cycle may run again */
 
     vl_table table;
     vl_slab slab;       /* the entries' memory */
@@ -167,25 +123,22 @@ typedef struct vl_shard {
     uint64_t max_keys;  /* this shard's share of the bounds; 0: none */
     uint64_t max_bytes;
     uint64_t bytes;     /* entries' allocations + the type's mem_size */
-    uv_timer_t expire_timer;
-    bool expire_fast;   /* the last slow cycle ran out of time */
-    int64_t expire_fast_at_us; /* when a fast cycle may run again */
-    vl_ptrmap recs;   /* entry -> vl_load* or vl_dirty* */
-    vl_ptrmap expiry; /* entry -> expires_at (ms, wall clock) */
-    vl_heap due;      /* vl_dirty.due in DIRTY keys */
-    vl_heap ages;     /* vl_dirty.age of all dirty keys */
+    vl_ptrmap recs;     /* entry -> vl_load* or vl_dirty* (cache/internal.h) */
+    vl_ptrmap expiry;   /* entry -> expires_at (ms, wall clock) */
+    vl_heap due;        /* vl_dirty.due of DIRTY keys */
+    vl_heap ages;       /* vl_dirty.age of all dirty keys */
     uint32_t inflight_batches;
     struct vl_batch_job *building; /* the batch being built (commit.c), or NULL */
     struct vl_batch_job *settling, *settling_tail; /* answered, being settled */
     uint32_t inflight_loads;
-    vl_dirty *spare;  /* a record ready for the next clean -> dirty */
+    struct vl_dirty *spare; /* a record ready for the next clean -> dirty */
 
-    void *up; /* the upstream instance */
+    void *up;           /* the upstream instance */
     vl_upstream_env env;
     vl_rng rng;
     uint32_t lru_clock;
-    int64_t now_us; /* monotonic µs, refreshed each loop turn and before
-                       * every deadline is computed (see commit.c) */
+    int64_t now_us;     /* monotonic µs, refreshed each loop turn and before
+                         * every deadline is computed (see commit.c) */
 
     vl_phase phase;
     /* vl_clear (clear.c): the clear under way, and how far this shard is.
@@ -199,70 +152,23 @@ typedef struct vl_shard {
     vl_shard_stats st;
 } vl_shard;
 
-/* shard.c */
-vl_status shard_start(vl_shard *sh);                 /* caller's thread */
-void shard_wake(vl_shard *sh);                       /* any thread */
-void shard_post(vl_shard *sh, vl_ctl *c);            /* any thread */
-/* shard_post, refused with VL_ECLOSED once the shard has finished. */
-vl_status shard_post_task(vl_shard *sh, vl_ctl *c);   /* any thread */
-void shard_commit_timer_cb(uv_timer_t *t);
+/* Opening thread. VL_OK or VL_ENOMEM; after a failure shard_fini still
+ * applies. */
+vl_status shard_init(vl_shard *sh, const vl_shard_config *cfg);
+void shard_fini(vl_shard *sh);
+/* Starts the shard's thread, which opens its upstream instance and reports
+ * to the gate. Opening thread. */
+vl_status shard_start(vl_shard *sh);
 
-/* dispatch.c */
-void dispatch_msg(vl_shard *sh, vl_msg *m);
-void dispatch_req(vl_shard *sh, vl_entry *e, uint64_t hash, const vl_req *r);
-/* Fails a request with `st`: a read's callback gets an empty view. */
-void req_fail(const vl_req *r, const void *key, size_t len, vl_status st);
-void entry_drop(vl_shard *sh, vl_entry *e, uint64_t hash);
-/* A new CLEAN entry without a value, after making room (VL_EFULL if none
- * can be made, VL_ENOMEM). */
-vl_entry *entry_create(vl_shard *sh, uint64_t hash, const void *key, size_t len, vl_status *st);
+/* Posts `kind` (CTL_FLUSH, CTL_SHUTDOWN) with `join` to every shard, all or
+ * nothing: VL_OK or VL_ENOMEM. Any thread. */
+vl_status shard_post_all(vl_shard *shards, uint32_t n, uint32_t kind, vl_join *join);
 
-/* load.c */
-void load_start(vl_shard *sh, uint64_t hash, const uint8_t *key, size_t len,
-                const vl_req *r);
-void load_join(vl_shard *sh, vl_entry *e, const vl_req *r);
-void load_completed(vl_shard *sh, struct vl_load *ld);
-
-/* commit.c */
-vl_status commit_reserve(vl_shard *sh); /* before a write runs on a CLEAN key */
-void commit_mark(vl_shard *sh, vl_entry *e, uint64_t hash, vl_policy p,
-                 const vl_req *r);
-void commit_evict(vl_shard *sh, vl_entry *e, uint64_t hash, const vl_req *r);
-void commit_pump(vl_shard *sh);        /* starts at most one batch */
-bool commit_due_now(vl_shard *sh);     /* another batch could start now */
-void commit_completed(vl_shard *sh, vl_batch_job *job);
-void commit_flush(vl_shard *sh, vl_join *join);
-void commit_all_due(vl_shard *sh);      /* every dirty key due now */
-void commit_give_up(vl_shard *sh);      /* shutdown deadline passed */
-bool commit_idle(const vl_shard *sh);   /* nothing dirty, nothing in flight */
-void commit_publish_age(vl_shard *sh);
-vl_dirty *dirty_of(vl_shard *sh, vl_entry *e);
-
-/* expire.c */
-int64_t expire_get(vl_shard *sh, vl_entry *e);
-void expire_set(vl_shard *sh, vl_entry *e, int64_t at);
-bool expire_check(vl_shard *sh, vl_entry *e, uint64_t hash);
-void expire_cycle(vl_shard *sh, bool fast);
-void expire_timer_cb(uv_timer_t *t);
-
-/* dispatch.c: what a value costs against max_bytes */
-size_t value_bytes(const vl_shard *sh, vl_entry *e);
-void bytes_adjust(vl_shard *sh, int64_t delta);
-
-/* clear.c: vl_clear's part on each shard */
-typedef enum vl_clear_phase {
-    CLR_NONE = 0,
-    CLR_QUIESCING, /* waiting for loads and commits in flight to end */
-    CLR_QUIET      /* everything dropped; waiting for the truncate */
-} vl_clear_phase;
-void clear_begin(vl_shard *sh, vl_ctl *c);   /* CTL_CLEAR */
-void clear_step(vl_shard *sh);               /* each loop turn */
-void clear_truncated(vl_shard *sh, vl_ctl *c); /* CTL_TRUNCATE_DONE */
-void clear_resume(vl_shard *sh, vl_ctl *c);  /* CTL_CLEAR_RESUME */
-/* commit.c: forgets every write-back record, firing its waiters with st */
-void commit_forget_all(vl_shard *sh, vl_status st);
-
-/* Fires a waiter's completion: done(arg, st), or its join's part. */
-void waiter_fire(vl_waiter *w, vl_status st);
+/* vl_clear's work on the shards (clear.c): starts a clear of all `n`
+ * shards. `busy` is the caller's flag, set while the clear is under way;
+ * the clear resets it before done(arg, status) runs. VL_OK or VL_ENOMEM
+ * (then `busy` is reset already). Any thread. */
+vl_status clear_start(vl_shard *shards, uint32_t n, _Atomic int *busy, vl_done_cb done,
+                      void *arg);
 
 #endif

@@ -10,7 +10,9 @@
  * an upstream's load or commit completion, or for a flush or shutdown
  * command. Those come here instead. Its length is bounded by the shard's own
  * work: one message per load or batch in flight, plus one per flush or
- * shutdown call, so it needs no bound of its own. It is a mutex and a list:
+ * shutdown call, so it needs no bound of its own. The queue does not know
+ * what its messages mean: each carries a `kind` that its consumer (the shard,
+ * cache/shard.h) defines. It is a mutex and a list:
  * a completion costs one uncontended lock, far less than the I/O it reports.
  */
 #ifndef VL_CTLQ_H
@@ -20,21 +22,10 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-typedef enum vl_ctl_kind {
-    CTL_LOAD_DONE = 1,
-    CTL_BATCH_DONE,
-    CTL_FLUSH,
-    CTL_SHUTDOWN,
-    CTL_TASK, /* a vl_task: its reserved_ words are this vl_ctl */
-    CTL_CLEAR,         /* vl_clear: quiesce, drop everything (clear.c) */
-    CTL_CLEAR_RESUME,  /* vl_clear: the truncate is over; resume */
-    CTL_TRUNCATE_DONE  /* the upstream completed the truncate */
-} vl_ctl_kind;
-
 /* Embedded in each message. */
 typedef struct vl_ctl {
     struct vl_ctl *next;
-    uint32_t kind; /* vl_ctl_kind */
+    uint32_t kind; /* what the message is: the consumer's own numbering */
 } vl_ctl;
 
 typedef struct vl_ctlq {

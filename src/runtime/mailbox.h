@@ -40,20 +40,25 @@ typedef enum vl_msg_op {
     MSG_EXPIRE
 } vl_msg_op;
 
-/* One request, as it sits in a mailbox cell. */
-typedef struct vl_msg {
+/* A request: what to do to a key, and whom to tell. */
+typedef struct vl_req {
     uint8_t op;          /* vl_msg_op */
-    uint8_t key_heap;    /* 1: key.heap is a malloc'd copy the shard frees */
-    uint16_t key_len;
     vl_policy policy;    /* MSG_DELETE, MSG_EXPIRE */
-    uint64_t hash;       /* vl_hash_key(key) */
     union {
-        vl_read_cb read;
-        vl_write_fn write;
+        vl_read_cb read;    /* MSG_READ, MSG_READ_CACHED */
+        vl_write_fn write;  /* MSG_WRITE, MSG_WRITE_BLIND */
         int64_t expires_at; /* MSG_EXPIRE */
     } fn;
     vl_done_cb done;
     void *arg;
+} vl_req;
+
+/* One request, as it sits in a mailbox cell, with its key. */
+typedef struct vl_msg {
+    vl_req req;
+    uint8_t key_heap;    /* 1: key.heap is a malloc'd copy the shard frees */
+    uint16_t key_len;
+    uint64_t hash;       /* vl_hash_key(key) */
     union {
         uint8_t inl[VL_MSG_KEY_INLINE];
         uint8_t *heap;

@@ -36,7 +36,7 @@ static void read_shard(vl_shard *sh, vl_stats *o) {
     uint64_t since = LD(oldest_dirty_since);
     int64_t now = vl_mono_us(), at = (int64_t)since - 1; /* published +1: 0 is "none" */
     o->oldest_dirty_ms = since && now >= at ? (uint64_t)(now - at) / 1000 : 0;
-    o->mailbox_depth = mailbox_depth(&sh->mb);
+    o->mailbox_depth = mailbox_depth(&sh->rt.mb);
     o->inflight_loads = LD(inflight_loads);
     o->inflight_commits = LD(inflight_commits);
     o->expiring_keys = LD(expiring);

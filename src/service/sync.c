@@ -82,7 +82,7 @@ static vl_status finish(vl_sync *s, vl_status submitted) {
 
 #define SYNC_GUARD()                              \
     do {                                          \
-        if (vl_current_shard) return VL_EINVAL;   \
+        if (worker_current()) return VL_EINVAL;   \
     } while (0)
 
 vl_status vl_read_sync(vl_service *svc, const void *key, size_t key_len, vl_read_cb cb,

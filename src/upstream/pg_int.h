@@ -8,6 +8,12 @@
  *                  statements) and turning their results into completions
  *   pg_errors.c    SQLSTATEs and connection failures -> vl_status
  *
+ * pg_conn.c and pg_ops.c are one unit in two files: the connection's state
+ * machine sends requests (pg_ops.c), and a request's result moves the state
+ * machine (pg_conn.c), so each calls the other. They are the one pair of
+ * files allowed to call each other (scripts/check-layers.py names it); every
+ * other file of the upstream calls only downward.
+ *
  * Owns: the factory (pg_factory), the per-shard instance (pg_conn) and the
  * record of one request in a pipeline (pg_op).
  * Threads: a pg_factory is written once by vl_pg_upstream and then read by

@@ -26,19 +26,6 @@ void vl_sqlite_options_init(vl_sqlite_options *o) {
     o->synchronous = VL_SQLITE_SYNC_FULL;
 }
 
-/* ---- logging -------------------------------------------------------------- */
-
-void sq_log_any(sq_shared *s, vl_log_level level, const char *fmt, ...) {
-    char msg[768];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    pthread_mutex_lock(&s->log_mu);
-    if (s->insts) s->insts->env->log(s->insts->env->log_ctx, level, "%s", msg);
-    pthread_mutex_unlock(&s->log_mu);
-}
-
 /* ---- threads --------------------------------------------------------------- */
 
 /* Stops the threads (after their queues drain) and closes the connections. */

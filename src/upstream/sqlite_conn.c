@@ -3,7 +3,8 @@
  * the right pragmas, checking (or creating) the table, preparing the
  * statements, and turning SQLite result codes into vl_status.
  *
- * Owns: sq_conn contents, the SQL text, the schema rules, the error map.
+ * Owns: sq_conn contents, the SQL text, the schema rules, the error map, and
+ * sq_log_any (any thread: the shared log, under log_mu).
  * Threads: a connection is opened on a shard thread (the first vl_open) or
  * on its own worker thread (a reopen), and then used by that worker only;
  * the error map is pure. Connections are opened SQLITE_OPEN_NOMUTEX: SQLite
@@ -341,4 +342,17 @@ void sq_conn_close(sq_conn *c) {
     for (int i = 0; i < SQ_NSTMT; i++) sqlite3_finalize(c->st[i]);
     if (c->db) sqlite3_close(c->db);
     memset(c, 0, sizeof *c);
+}
+
+/* ---- logging -------------------------------------------------------------- */
+
+void sq_log_any(sq_shared *s, vl_log_level level, const char *fmt, ...) {
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    pthread_mutex_lock(&s->log_mu);
+    if (s->insts) s->insts->env->log(s->insts->env->log_ctx, level, "%s", msg);
+    pthread_mutex_unlock(&s->log_mu);
 }

@@ -7,7 +7,8 @@
  * The files:
  *   sqlite.c         factory, ops, starting and stopping the threads, stats
  *   sqlite_queue.c   sq_queue: a mutex + condvar ring of jobs (any thread)
- *   sqlite_conn.c    opening a connection, schema check, statements, errors
+ *   sqlite_conn.c    opening a connection, schema check, statements, errors,
+ *                    the shared log (sq_log_any)
  *   sqlite_writer.c  the writer thread: group commit, purge
  *   sqlite_reader.c  the reader threads: loads
  */
@@ -153,7 +154,6 @@ typedef struct sq_shared {
  * messages, which belong to no request). Any thread. */
 void sq_log_any(sq_shared *s, vl_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Writes a printable form of a key into `out` (cut with "..." if long). */
 
 void *sq_writer_main(void *arg);  /* arg: sq_shared* */
 void *sq_reader_main(void *arg);  /* arg: sq_reader* */

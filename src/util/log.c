@@ -1,28 +1,38 @@
 /*
- * log.c -- messages a status cannot carry (which key, which upstream, why).
+ * log.c -- messages a status cannot carry (which key, which upstream, why),
+ * and the report of a failed assertion.
  *
- * Owns: vl_logf and vl_key_repr. Threads: any thread; the default sink is a
- * single fprintf to stderr per message, which stdio keeps whole.
+ * Owns: vl_logf, vl_key_repr, vl_assert_fail. Threads: any thread; the
+ * default sink is a single fprintf to stderr per message, which stdio keeps
+ * whole.
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-#include "service/service.h"
+#include "util/assert.h"
+#include "util/log.h"
 #include "vellir_upstream.h"
 
 static const char *level_name(vl_log_level l) {
     return l == VL_LOG_ERROR ? "error" : l == VL_LOG_WARN ? "warning" : "info";
 }
 
-void vl_logf(const vl_service *svc, vl_log_level level, const char *fmt, ...) {
-    if (!svc->opts.log && level > VL_LOG_WARN) return;
+void vl_logf(const vl_log_sink *sink, vl_log_level level, const char *fmt, ...) {
+    if (!sink->fn && level > VL_LOG_WARN) return;
     char msg[1024];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (svc->opts.log) svc->opts.log(svc->opts.log_arg, level, msg);
+    if (sink->fn) sink->fn(sink->arg, level, msg);
     else fprintf(stderr, "vellir: %s: %s\n", level_name(level), msg);
+}
+
+_Noreturn void vl_assert_fail(const char *file, int line, const char *expr) {
+    fprintf(stderr, "vellir: %s:%d: assertion failed: %s\n", file, line, expr);
+    abort();
 }
 
 const char *vl_key_repr(const void *key, size_t len, char *out, size_t cap) {

@@ -20,7 +20,7 @@ static void test_capacity_order_busy_closed(void) {
     for (int i = 0; i < 32; i++) {
         vl_msg *m = mailbox_claim(&mb, &pos, &err);
         CHECK(m);
-        m->arg = (void *)(uintptr_t)(i + 1);
+        m->req.arg = (void *)(uintptr_t)(i + 1);
         mailbox_publish(&mb, pos);
     }
     CHECK(mailbox_claim(&mb, &pos, &err) == NULL);
@@ -28,7 +28,7 @@ static void test_capacity_order_busy_closed(void) {
     CHECK_EQ(mailbox_depth(&mb), 32);
     for (int i = 0; i < 32; i++) {
         vl_msg *m = mailbox_peek(&mb);
-        CHECK(m && m->arg == (void *)(uintptr_t)(i + 1));
+        CHECK(m && m->req.arg == (void *)(uintptr_t)(i + 1));
         mailbox_release(&mb);
     }
     CHECK(mailbox_peek(&mb) == NULL);
@@ -61,7 +61,7 @@ static void *producer(void *arg) {
             CHECK_ST(err, VL_EBUSY);
             sched_yield();
         }
-        m->arg = (void *)id;
+        m->req.arg = (void *)id;
         m->hash = i;
         mailbox_publish(&shared, pos);
     }
@@ -80,7 +80,7 @@ static void test_many_producers_exactly_once_in_order(void) {
             sched_yield();
             continue;
         }
-        uintptr_t id = (uintptr_t)m->arg;
+        uintptr_t id = (uintptr_t)m->req.arg;
         CHECK(id < PRODUCERS);
         CHECK_EQ(m->hash, next[id]); /* per-producer FIFO, nothing lost or doubled */
         next[id]++;
