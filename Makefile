@@ -9,6 +9,7 @@
 #   make fuzz-replay     replay every fuzz corpus through its harness (any CC)
 #   make server-test     vellir-server against redis-cli, redis-py, hiredis and
 #                        redis-server (tests/server/run.sh); any mode
+#   make check-layers    the layering rules (scripts/check-layers.py)
 #
 # Each mode and compiler has its own build directory, so they never mix.
 # Why a Makefile: the tree is small, pkg-config finds every dependency, and
@@ -19,12 +20,12 @@ PKGS := libuv libcbor libxxhash sqlite3 libpq
 
 ifeq ($(ASAN),1)
 MODE := asan
-SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -DVL_DEBUG
-OPT := -O1
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+OPT := -O1 -DVL_DEBUG
 else ifeq ($(TSAN),1)
 MODE := tsan
-SAN := -fsanitize=thread -fno-omit-frame-pointer -DVL_DEBUG
-OPT := -O1
+SAN := -fsanitize=thread -fno-omit-frame-pointer
+OPT := -O1 -DVL_DEBUG
 else
 MODE := default
 SAN :=
@@ -81,7 +82,7 @@ BENCH_BIN := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 .SECONDARY:
 
 .PHONY: test-pg test-cassandra all lib test examples bench clean fuzz fuzz-replay print-builddir \
-        server-test
+        server-test check-layers
 all: lib $(SERVER) examples bench $(TEST_BIN) $(PG_TEST_BIN) $(CASS_TEST_BIN)
 
 lib: $(LIB)
@@ -171,6 +172,12 @@ $(HIREDIS_TEST): tests/server/test_hiredis.c
 
 server-test: $(SERVER) $(HIREDIS_TEST)
 	@VELLIR_SERVER_PREFIX="$(RUN_PREFIX)" tests/server/run.sh $(B)
+
+# The layering of docs/architecture.md, kept: includes by folder, no
+# hand-copied prototypes, exported symbols (vl_ public, vl__ internal), and a
+# file-level call graph without circles (scripts/check-layers.py says how).
+check-layers: $(LIB) $(SERVER)
+	@scripts/check-layers.py --objs $(B)/obj --lib $(LIB)
 
 print-builddir:
 	@echo $(B)

@@ -77,22 +77,22 @@ static void on_reply(void *arg, vl_status st, const cql_response *r) {
 
 static void direct_open(void) {
     cql_conn_opts o;
-    cql_conn_opts_init(&o);
+    vl__cql_conn_opts_init(&o);
     o.port = port;
     o.keyspace = KS;
     o.on_state = on_state;
     o.request_timeout_ms = 60000;
     if (uv_loop_init(&loop) != 0) die("uv_loop_init", VL_ENOMEM);
-    vl_status st = cql_conn_new(&loop, &o, &conn);
-    if (st != VL_OK) die("cql_conn_new", st);
-    cql_conn_start(conn);
+    vl_status st = vl__cql_conn_new(&loop, &o, &conn);
+    if (st != VL_OK) die("vl__cql_conn_new", st);
+    vl__cql_conn_start(conn);
     while (!ready) uv_run(&loop, UV_RUN_ONCE);
 }
 
 static void run_query(const char *q) {
     cql_params p = {.consistency = CQL_ONE};
     outstanding++;
-    vl_status st = cql_conn_query(conn, q, &p, on_reply, NULL);
+    vl_status st = vl__cql_conn_query(conn, q, &p, on_reply, NULL);
     if (st != VL_OK) die(q, st);
     while (outstanding) uv_run(&loop, UV_RUN_ONCE);
 }
@@ -106,23 +106,23 @@ static void submit(bool write, uint32_t i) {
     int n = snprintf(keys[slot], sizeof keys[slot], "d-%u", i % PIPE_N);
     memset(vals[slot], 0, 8);
     memcpy(vals[slot], &i, sizeof i);
-    cql_value v[4] = {cql_blob(keys[slot], (size_t)n), cql_blob(vals[slot], 8), cql_unset(),
-                      cql_bigint(vl_wall_us())};
+    cql_value v[4] = {vl__cql_blob(keys[slot], (size_t)n), vl__cql_blob(vals[slot], 8), vl__cql_unset(),
+                      vl__cql_bigint(vl__wall_us())};
     cql_params p = {.consistency = CQL_ONE, .values = v, .n_values = write ? 4 : 1};
     outstanding++;
-    vl_status st = cql_conn_execute(conn, write ? ins : sel, &p, on_reply, NULL);
+    vl_status st = vl__cql_conn_execute(conn, write ? ins : sel, &p, on_reply, NULL);
     if (st != VL_OK) die("execute", st);
 }
 
 /* `n` executions with at most `window` in flight; returns per second. */
 static double direct_run(bool write, uint32_t n, int window) {
-    int64_t t0 = vl_mono_us();
+    int64_t t0 = vl__mono_us();
     for (uint32_t i = 0; i < n; i++) {
         while (outstanding >= window) uv_run(&loop, UV_RUN_ONCE);
         submit(write, i);
     }
     while (outstanding) uv_run(&loop, UV_RUN_ONCE);
-    return n / ((double)(vl_mono_us() - t0) / 1e6);
+    return n / ((double)(vl__mono_us() - t0) / 1e6);
 }
 
 /* ---- through the cache ------------------------------------------------------------- */
@@ -220,7 +220,7 @@ static vl_status do_incr(void) { return vl_write(cur, cur_key, cur_len, incr_fn,
  * committed per second, from the first write to the flush's completion. */
 static double cache_commits(vl_service *svc) {
     cur = svc;
-    int64_t t0 = vl_mono_us();
+    int64_t t0 = vl__mono_us();
     for (uint32_t i = 0; i < PIPE_N; i++) {
         cur_len = (size_t)snprintf(cur_key, sizeof cur_key, "c-%u", i);
         cur_val = i;
@@ -230,20 +230,20 @@ static double cache_commits(vl_service *svc) {
     wait_below(1);
     vl_status st = vl_flush_sync(svc);
     if (st != VL_OK) die("flush", st);
-    return PIPE_N / ((double)(vl_mono_us() - t0) / 1e6);
+    return PIPE_N / ((double)(vl__mono_us() - t0) / 1e6);
 }
 
 /* Reads of PIPE_N keys with `prefix`: per second. */
 static double cache_reads(vl_service *svc, const char *prefix) {
     cur = svc;
-    int64_t t0 = vl_mono_us();
+    int64_t t0 = vl__mono_us();
     for (uint32_t i = 0; i < PIPE_N; i++) {
         cur_len = (size_t)snprintf(cur_key, sizeof cur_key, "%s-%u", prefix, i);
         wait_below(WINDOW * 4);
         issue(do_read);
     }
     wait_below(1);
-    return PIPE_N / ((double)(vl_mono_us() - t0) / 1e6);
+    return PIPE_N / ((double)(vl__mono_us() - t0) / 1e6);
 }
 
 /* ---- zipf ---------------------------------------------------------------------------- */
@@ -254,7 +254,7 @@ static void zipf_init(double s) {
     if (bench_zipf_init(&zipf, s, ZIPF_KEYS) != 0) exit(1);
 }
 
-static int zipf_draw(vl_rng *r) { return (int)bench_zipf_draw(&zipf, vl_rng_unit(r)); }
+static int zipf_draw(vl_rng *r) { return (int)bench_zipf_draw(&zipf, vl__rng_unit(r)); }
 
 /* Returns the upstream writes of ZIPF_WRITES increments; *keys gets the
  * number of distinct keys written. */
@@ -264,7 +264,7 @@ static uint64_t zipf_run(uint64_t seed, uint64_t *keys, double *secs) {
     vl_rng rng = {seed};
     static bool seen[ZIPF_KEYS];
     memset(seen, 0, sizeof seen);
-    int64_t t0 = vl_mono_us();
+    int64_t t0 = vl__mono_us();
     for (uint32_t i = 0; i < ZIPF_WRITES; i++) {
         int k = zipf_draw(&rng);
         seen[k] = true;
@@ -275,7 +275,7 @@ static uint64_t zipf_run(uint64_t seed, uint64_t *keys, double *secs) {
     wait_below(1);
     vl_status st = vl_flush_sync(svc);
     if (st != VL_OK) die("flush", st);
-    *secs = (double)(vl_mono_us() - t0) / 1e6;
+    *secs = (double)(vl__mono_us() - t0) / 1e6;
     vl_stats s;
     vl_stats_get(svc, -1, &s);
     vl_close(svc, NULL);
@@ -299,8 +299,8 @@ int main(int argc, char **argv) {
     run_query("DROP TABLE IF EXISTS " KS "." TABLE);
     run_query("CREATE TABLE " KS "." TABLE " (key blob PRIMARY KEY, value blob)");
     /* Registered now that the table exists: prepared on first use. */
-    ins = cql_conn_statement(conn, "INSERT INTO " TABLE " (key, value) VALUES (?, ?) USING TTL ? AND TIMESTAMP ?");
-    sel = cql_conn_statement(conn, "SELECT value, TTL(value) FROM " TABLE " WHERE key = ?");
+    ins = vl__cql_conn_statement(conn, "INSERT INTO " TABLE " (key, value) VALUES (?, ?) USING TTL ? AND TIMESTAMP ?");
+    sel = vl__cql_conn_statement(conn, "SELECT value, TTL(value) FROM " TABLE " WHERE key = ?");
     zipf_init(0.99);
     double r[NCOLS][50];
     uint64_t zw = 0, zk = 0, up_writes = 0;
@@ -347,7 +347,7 @@ int main(int argc, char **argv) {
            (unsigned long long)up_writes, 100.0 * (1.0 - (double)up_writes / (double)zw),
            (double)zw / zsecs);
     if (failures) printf("\n%llu requests failed.\n", (unsigned long long)atomic_load(&failures));
-    cql_conn_close(conn, NULL, NULL);
+    vl__cql_conn_close(conn, NULL, NULL);
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
     return failures ? 1 : 0;

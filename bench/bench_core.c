@@ -76,7 +76,7 @@ static void make_samples(double s) {
 
 static vl_status v_init(void *c, const void *k, size_t kl, void *v) {
     (void)c;
-    uint64_t h = vl_hash_key(k, kl);
+    uint64_t h = vl__hash_key(k, kl);
     memcpy(v, &h, 8);
     return VL_OK;
 }
@@ -115,7 +115,7 @@ static void base_build(void) {
         bentry *e = calloc(1, sizeof *e);
         e->len = key_lens[i];
         memcpy(e->key, keys[i], e->len);
-        uint64_t h = vl_hash_key(e->key, e->len);
+        uint64_t h = vl__hash_key(e->key, e->len);
         e->value = h;
         e->next = base.buckets[h & base.mask];
         base.buckets[h & base.mask] = e;
@@ -123,7 +123,7 @@ static void base_build(void) {
 }
 
 static int base_get(const char *k, size_t len, uint64_t *out) {
-    uint64_t h = vl_hash_key(k, len);
+    uint64_t h = vl__hash_key(k, len);
     pthread_rwlock_t *l = &base.locks[(h >> 32) % STRIPES];
     pthread_rwlock_rdlock(l);
     int found = 0;
@@ -200,7 +200,7 @@ static double run_reads(mode_t_ mode, vl_service *svc) {
         cs[i].id = (int)i, cs[i].mode = mode, cs[i].svc = svc, cs[i].stop = &stop;
         pthread_create(&th[i], NULL, caller_main, &cs[i]);
     }
-    int64_t t0 = vl_mono_us();
+    int64_t t0 = vl__mono_us();
     struct timespec ts = {(time_t)seconds, (long)((seconds - (time_t)seconds) * 1e9)};
     nanosleep(&ts, NULL);
     atomic_store(&stop, 1);
@@ -209,7 +209,7 @@ static double run_reads(mode_t_ mode, vl_service *svc) {
         pthread_join(th[i], NULL);
         ops += cs[i].ops;
     }
-    return (double)ops / ((double)(vl_mono_us() - t0) / 1e6);
+    return (double)ops / ((double)(vl__mono_us() - t0) / 1e6);
 }
 
 /* ---- vellir setup ------------------------------------------------------ */
@@ -293,8 +293,8 @@ static double commits_per_1000_writes(double *writes_out) {
     vl_service *svc;
     vl_open(NULL, &u64_type, &up, &svc);
     uint64_t writes = 0;
-    int64_t end = vl_mono_us() + (int64_t)(seconds * 1e6);
-    while (vl_mono_us() < end) {
+    int64_t end = vl__mono_us() + (int64_t)(seconds * 1e6);
+    while (vl__mono_us() < end) {
         char key[16];
         int n = snprintf(key, sizeof key, "hot:%u", (unsigned)(writes % 100));
         vl_write_sync(svc, key, (size_t)n, incr_within, NULL);
@@ -332,15 +332,15 @@ static void spin_cost(uint32_t spin_us, uint32_t pause_us, double *lat_us, doubl
     vl_read_sync(svc, "k", 1, on_read_sync, &v);
     int n = 2000;
     double total = 0, c0 = cpu_seconds();
-    int64_t w0 = vl_mono_us();
+    int64_t w0 = vl__mono_us();
     for (int i = 0; i < n; i++) {
-        int64_t t = vl_mono_us();
+        int64_t t = vl__mono_us();
         vl_read_sync(svc, "k", 1, on_read_sync, &v);
-        total += (double)(vl_mono_us() - t);
+        total += (double)(vl__mono_us() - t);
         struct timespec ts = {0, (long)pause_us * 1000};
         if (pause_us) nanosleep(&ts, NULL);
     }
-    *cpu = (cpu_seconds() - c0) / ((double)(vl_mono_us() - w0) / 1e6);
+    *cpu = (cpu_seconds() - c0) / ((double)(vl__mono_us() - w0) / 1e6);
     *lat_us = total / n;
     vl_close(svc, NULL);
     vl_mem_free(m);

@@ -6,8 +6,8 @@
  *
  * vellir's policies run on the real code: the shard's table (src/cache/table.c)
  * and evictor (src/cache/evict.c), driven through the same calls a shard makes
- * (find, evict_on_access, evict_victim, evict_on_remove, table_insert,
- * evict_on_insert). Exact LRU (a list) and Belady's OPT (evict the key used
+ * (find, vl__evict_on_access, vl__evict_victim, vl__evict_on_remove, vl__table_insert,
+ * vl__evict_on_insert). Exact LRU (a list) and Belady's OPT (evict the key used
  * farthest in the future; a key never used again is not cached) are written
  * here as references.
  *
@@ -81,35 +81,35 @@ static double run_vellir(const trace *t, uint64_t cap, uint32_t policy, uint32_t
     vl_rng rng = {12345};
     uint32_t clock = 0;
     vl_evictor ev;
-    if (table_init(&tab, cap) != VL_OK || evict_init(&ev, &o, &tab, &rng, &clock, cap) != VL_OK)
+    if (vl__table_init(&tab, cap) != VL_OK || vl__evict_init(&ev, &o, &tab, &rng, &clock, cap) != VL_OK)
         exit(1);
     size_t hits = 0;
     for (size_t i = 0; i < t->n; i++) {
         uint32_t k = t->req[i];
-        uint64_t h = vl_hash_key(&k, 4);
-        vl_entry *e = table_find(&tab, h, &k, 4);
+        uint64_t h = vl__hash_key(&k, 4);
+        vl_entry *e = vl__table_find(&tab, h, &k, 4);
         if (e) {
             hits++;
-            evict_on_access(&ev, e);
+            vl__evict_on_access(&ev, e);
             continue;
         }
         if (tab.count >= cap) {
-            vl_entry *v = evict_victim(&ev);
+            vl_entry *v = vl__evict_victim(&ev);
             if (!v) exit(2); /* every entry is clean here */
-            evict_on_remove(&ev, v);
-            table_remove(&tab, vl_hash_key(v->data, 4), v);
+            vl__evict_on_remove(&ev, v);
+            vl__table_remove(&tab, vl__hash_key(v->data, 4), v);
             free(v);
         }
-        e = malloc(entry_alloc_size(4, 8));
+        e = malloc(vl__entry_alloc_size(4, 8));
         e->key_len = 4;
         e->state = ST_CLEAN;
         e->flags = 0;
         memcpy(e->data, &k, 4);
-        if (table_insert(&tab, h, e) != VL_OK || evict_on_insert(&ev, e, h) != VL_OK) exit(1);
+        if (vl__table_insert(&tab, h, e) != VL_OK || vl__evict_on_insert(&ev, e, h) != VL_OK) exit(1);
     }
-    for (uint64_t i = 0; i < tab.cap; i++) free(table_slot(&tab, i));
-    table_free(&tab);
-    evict_free(&ev);
+    for (uint64_t i = 0; i < tab.cap; i++) free(vl__table_slot(&tab, i));
+    vl__table_free(&tab);
+    vl__evict_free(&ev);
     return (double)hits / (double)t->n;
 }
 
@@ -236,7 +236,7 @@ static void usage(void) {
 static FILE *csv;
 
 static void row(const trace *t, uint32_t cap) {
-    int64_t t0 = vl_mono_ms();
+    int64_t t0 = vl__mono_ms();
     double lru = run_lru(t, cap), opt = run_opt(t, cap);
     double s5 = run_vellir(t, cap, VL_EVICT_SAMPLED_LRU, VL_EVICT_SAMPLES_DEFAULT);
     double s3 = run_vellir(t, cap, VL_EVICT_S3FIFO, 0);
@@ -245,7 +245,7 @@ static void row(const trace *t, uint32_t cap) {
     fflush(stdout);
     if (csv) fprintf(csv, "%s,%u,%.6f,%.6f,%.6f,%.6f\n", t->name, cap, lru, s5, s3, opt);
     fprintf(stderr, "bench_hitratio: %s at %u done (%lld ms)\n", t->name, cap,
-            (long long)(vl_mono_ms() - t0));
+            (long long)(vl__mono_ms() - t0));
 }
 
 int main(int argc, char **argv) {

@@ -30,6 +30,7 @@ scripts/deps.sh
 
 step "build and test (gcc)"
 make -j"$JOBS" all
+make -j"$JOBS" check-layers
 make -j"$JOBS" test
 
 step "examples"

@@ -3,13 +3,13 @@
  * (vellir-server's FLUSHALL).
  *
  * Owns: the clear job, its messages, and each shard's clear phase.
- * Threads: clear_start on any thread (vl_clear's, service/clear.c);
+ * Threads: vl__clear_start on any thread (vl_clear's, service/clear.c);
  * vl_truncate_done on any thread (the upstream's); the rest on shard
  * threads.
  *
  * ==== The protocol ====
  *
- *   caller ---CTL_CLEAR---> every shard           (vl_clear: clear_start)
+ *   caller ---CTL_CLEAR---> every shard           (vl_clear: vl__clear_start)
  *   shard: CLR_NONE -> CLR_QUIESCING: stop draining the mailbox, start no
  *          commit; wait until no load and no commit batch is in flight
  *   shard: CLR_QUIESCING -> CLR_QUIET: forget every write-back record (its
@@ -28,7 +28,7 @@
  *
  * One clear at a time per service (the caller's `busy` flag, which the job
  * resets when it ends); another vl_clear meanwhile answers VL_EBUSY. Every
- * message is allocated by clear_start up front, so no step after it can fail
+ * message is allocated by vl__clear_start up front, so no step after it can fail
  * for lack of memory, and each shard frees the messages it receives.
  */
 #include <stdlib.h>
@@ -93,7 +93,7 @@ static vl_clear_job *job_new(uint32_t n, clear_msg ***msgs) {
     return job;
 }
 
-vl_status clear_start(vl_shard *shards, uint32_t n, _Atomic int *busy, vl_done_cb done,
+vl_status vl__clear_start(vl_shard *shards, uint32_t n, _Atomic int *busy, vl_done_cb done,
                       void *arg) {
     clear_msg **m = NULL;
     vl_clear_job *job = job_new(n, &m);
@@ -108,31 +108,31 @@ vl_status clear_start(vl_shard *shards, uint32_t n, _Atomic int *busy, vl_done_c
     for (uint32_t i = 0; i < n; i++) {
         m[i]->ctl.kind = CTL_CLEAR;
         m[i]->job = job;
-        worker_post(&shards[i].rt, &m[i]->ctl);
+        vl__worker_post(&shards[i].rt, &m[i]->ctl);
     }
     free(m);
     return VL_OK;
 }
 
-void clear_begin(vl_shard *sh, vl_ctl *c) {
+void vl__clear_begin(vl_shard *sh, vl_ctl *c) {
     clear_msg *m = VL_CONTAINER_OF(c, clear_msg, ctl);
     sh->clear = m->job;
     sh->clear_phase = CLR_QUIESCING;
     free(m);
-    commit_pump(sh); /* stops the commit timer */
+    vl__commit_pump(sh); /* stops the commit timer */
 }
 
 /* Drops every entry of the shard; no key may be LOADING. */
 static void drop_everything(vl_shard *sh) {
-    commit_forget_all(sh, VL_OK);
+    vl__commit_forget_all(sh, VL_OK);
     for (uint64_t i = 0; i < sh->table.cap && sh->table.count > 0;) {
-        vl_entry *e = table_slot(&sh->table, i);
+        vl_entry *e = vl__table_slot(&sh->table, i);
         if (!e) {
             i++;
             continue;
         }
         /* Removal shifts later entries back, maybe into slot i: look again. */
-        entry_drop(sh, e, vl_hash_key(entry_ckey(e), e->key_len));
+        vl__entry_drop(sh, e, vl__hash_key(vl__entry_ckey(e), e->key_len));
     }
 }
 
@@ -145,7 +145,7 @@ static void start_truncate(vl_shard *sh, vl_clear_job *job) {
     if (st != VL_OK) vl_truncate_done(t, st); /* refused: answer on the next turn */
 }
 
-void clear_step(vl_shard *sh) {
+void vl__clear_step(vl_shard *sh) {
     if (sh->clear_phase != CLR_QUIESCING) return;
     if (sh->inflight_loads != 0 || sh->inflight_batches != 0) return;
     drop_everything(sh);
@@ -156,19 +156,19 @@ void clear_step(vl_shard *sh) {
 
 void vl_truncate_done(vl_truncate *req, vl_status status) {
     req->status = status;
-    worker_post(&req->sh->rt, &req->ctl);
+    vl__worker_post(&req->sh->rt, &req->ctl);
 }
 
-void clear_truncated(vl_shard *sh, vl_ctl *c) {
+void vl__clear_truncated(vl_shard *sh, vl_ctl *c) {
     vl_truncate *t = VL_CONTAINER_OF(c, vl_truncate, ctl);
     vl_clear_job *job = t->job;
     vl_status st = t->status;
     if (st != VL_OK)
-        vl_logf(&sh->log, VL_LOG_ERROR, "clear: the upstream's truncate failed: %s",
+        vl__logf(&sh->log, VL_LOG_ERROR, "clear: the upstream's truncate failed: %s",
                 vl_strerror(st));
     for (uint32_t i = 0; i < job->nshards; i++) {
         job->resume[i]->kind = CTL_CLEAR_RESUME;
-        worker_post(&job->shards[i].rt, job->resume[i]);
+        vl__worker_post(&job->shards[i].rt, job->resume[i]);
         job->resume[i] = NULL; /* the shard frees it */
     }
     vl_done_cb done = job->done;
@@ -179,9 +179,9 @@ void clear_truncated(vl_shard *sh, vl_ctl *c) {
     if (done) done(arg, st);
 }
 
-void clear_resume(vl_shard *sh, vl_ctl *c) {
+void vl__clear_resume(vl_shard *sh, vl_ctl *c) {
     free(c);
     sh->clear = NULL;
     sh->clear_phase = CLR_NONE;
-    commit_pump(sh);
+    vl__commit_pump(sh);
 }

@@ -43,7 +43,7 @@
  *
  * ==== Local journal (future) ====
  *
- * A write's durability is decided in one place, commit_mark: that is where a
+ * A write's durability is decided in one place, vl__commit_mark: that is where a
  * local journal would append the write and complete WITHIN writers only once
  * the journal is synced, before the upstream ever sees it.
  */
@@ -52,10 +52,10 @@
 #include "cache/internal.h"
 #include "util/clock.h"
 
-static vl_dirty *dirty_of(vl_shard *sh, vl_entry *e) { return ptrmap_get_ptr(&sh->recs, e); }
+static vl_dirty *dirty_of(vl_shard *sh, vl_entry *e) { return vl__ptrmap_get_ptr(&sh->recs, e); }
 
 static void commit_publish_age(vl_shard *sh) {
-    vl_hnode *oldest = heap_min(&sh->ages);
+    vl_hnode *oldest = vl__heap_min(&sh->ages);
     STAT_SET(sh, oldest_dirty_since, oldest ? (uint64_t)oldest->key + 1 : 0);
     STAT_SET(sh, dirty_keys, sh->ages.n);
 }
@@ -67,34 +67,34 @@ static void push_waiter(vl_waiter **list, vl_waiter *w) {
 
 /* ---- marking ----------------------------------------------------------- */
 
-vl_status commit_reserve(vl_shard *sh) {
+vl_status vl__commit_reserve(vl_shard *sh) {
     if (!sh->spare) sh->spare = malloc(sizeof *sh->spare);
     if (!sh->spare) return VL_ENOMEM;
     /* Room for one more record everywhere a record goes, so that once a
      * write has run, marking it dirty cannot fail. The deadline heap gets
      * room for every record: any of them may come back to it on an ack. */
-    if (ptrmap_reserve(&sh->recs, 1) != VL_OK) return VL_ENOMEM;
-    if (heap_reserve(&sh->due, sh->ages.n + 1) != VL_OK) return VL_ENOMEM;
-    return heap_reserve(&sh->ages, sh->ages.n + 1);
+    if (vl__ptrmap_reserve(&sh->recs, 1) != VL_OK) return VL_ENOMEM;
+    if (vl__heap_reserve(&sh->due, sh->ages.n + 1) != VL_OK) return VL_ENOMEM;
+    return vl__heap_reserve(&sh->ages, sh->ages.n + 1);
 }
 
 static vl_dirty *dirty_new(vl_shard *sh, vl_entry *e, uint64_t hash) {
-    vl_dirty *rec = sh->spare; /* commit_reserve made sure of it */
+    vl_dirty *rec = sh->spare; /* vl__commit_reserve made sure of it */
     sh->spare = NULL;
     memset(rec, 0, sizeof *rec);
     rec->entry = e;
     rec->hash = hash;
     rec->due.idx = rec->age.idx = VL_HEAP_NONE;
     rec->next_due = INT64_MAX;
-    (void)ptrmap_put(&sh->recs, e, (uint64_t)(uintptr_t)rec);
-    (void)heap_push(&sh->ages, &rec->age, sh->now_us);
+    (void)vl__ptrmap_put(&sh->recs, e, (uint64_t)(uintptr_t)rec);
+    (void)vl__heap_push(&sh->ages, &rec->age, sh->now_us);
     commit_publish_age(sh);
     return rec;
 }
 
 static void dirty_free(vl_shard *sh, vl_dirty *rec) {
-    heap_remove(&sh->ages, &rec->age);
-    ptrmap_del(&sh->recs, rec->entry);
+    vl__heap_remove(&sh->ages, &rec->age);
+    vl__ptrmap_del(&sh->recs, rec->entry);
     free(rec);
     commit_publish_age(sh); /* before any completion fires: stats never lag them */
 }
@@ -111,23 +111,23 @@ static vl_policy resolve_policy(const vl_shard *sh, vl_policy p) {
 /* A fresh clock reading, in µs: a deadline computed from a stale one would
  * shorten the window, and a key could be committed twice inside it. */
 static int64_t deadline_of(vl_shard *sh, vl_policy p) {
-    sh->now_us = vl_mono_us();
+    sh->now_us = vl__mono_us();
     if (sh->phase >= PH_FLUSHING || p.kind == VL_COMMIT_IMMEDIATE) return sh->now_us;
     return sh->now_us + (int64_t)p.ms * 1000;
 }
 
-void commit_mark(vl_shard *sh, vl_entry *e, uint64_t hash, vl_policy p, const vl_req *r) {
+void vl__commit_mark(vl_shard *sh, vl_entry *e, uint64_t hash, vl_policy p, const vl_req *r) {
     p = resolve_policy(sh, p);
     int64_t due = deadline_of(sh, p);
     vl_dirty *rec;
     if (e->state == ST_CLEAN) {
         rec = dirty_new(sh, e, hash);
-        entry_set_state(e, ST_DIRTY);
-        (void)heap_push(&sh->due, &rec->due, due);
+        vl__entry_set_state(e, ST_DIRTY);
+        (void)vl__heap_push(&sh->due, &rec->due, due);
     } else if (e->state == ST_DIRTY) {
         rec = dirty_of(sh, e);
         STAT_INC(sh, writes_coalesced);
-        if (due < rec->due.key) heap_update(&sh->due, &rec->due, due);
+        if (due < rec->due.key) vl__heap_update(&sh->due, &rec->due, due);
     } else { /* ST_COMMITTING */
         rec = dirty_of(sh, e);
         if (rec->has_new) STAT_INC(sh, writes_coalesced);
@@ -135,13 +135,13 @@ void commit_mark(vl_shard *sh, vl_entry *e, uint64_t hash, vl_policy p, const vl
         rec->has_new = 1;
         if (due < rec->next_due) rec->next_due = due;
     }
-    rec->last_write_us = vl_wall_us();
+    rec->last_write_us = vl__wall_us();
     if (!r || !r->done) return;
     if (p.kind != VL_COMMIT_IMMEDIATE) {
         r->done(r->arg, VL_OK);
         return;
     }
-    vl_waiter *w = waiter_new(r, NULL);
+    vl_waiter *w = vl__waiter_new(r, NULL);
     if (!w) r->done(r->arg, VL_ENOMEM); /* the write itself stays dirty */
     else push_waiter(&rec->pending, w);
 }
@@ -150,7 +150,7 @@ void commit_mark(vl_shard *sh, vl_entry *e, uint64_t hash, vl_policy p, const vl
 static void attach_now(vl_shard *sh, vl_dirty *rec, vl_waiter *w) {
     if (rec->entry->state == ST_DIRTY) {
         push_waiter(&rec->pending, w);
-        if (rec->due.key > sh->now_us) heap_update(&sh->due, &rec->due, sh->now_us);
+        if (rec->due.key > sh->now_us) vl__heap_update(&sh->due, &rec->due, sh->now_us);
     } else if (rec->has_new) {
         push_waiter(&rec->pending, w);
         rec->next_due = sh->now_us;
@@ -159,9 +159,9 @@ static void attach_now(vl_shard *sh, vl_dirty *rec, vl_waiter *w) {
     }
 }
 
-void commit_evict(vl_shard *sh, vl_entry *e, const vl_req *r) {
+void vl__commit_evict(vl_shard *sh, vl_entry *e, const vl_req *r) {
     vl_dirty *rec = dirty_of(sh, e);
-    vl_waiter *w = waiter_new(r, NULL);
+    vl_waiter *w = vl__waiter_new(r, NULL);
     if (!w) {
         if (r->done) r->done(r->arg, VL_ENOMEM);
         return;
@@ -180,25 +180,25 @@ static vl_status take_snapshot(vl_shard *sh, vl_dirty *rec, vl_batch_job *job, s
     *off = SIZE_MAX;
     if (e->flags & F_PRESENT) {
         size_t start = job->bytes.len;
-        vl_status st = sh->type.encode(sh->type.ctx, entry_value(e), &job->bytes);
+        vl_status st = sh->type.encode(sh->type.ctx, vl__entry_value(e), &job->bytes);
         if (st == VL_OK && job->bytes.len - start > sh->opts.value_max) st = VL_ETOOBIG;
         if (st != VL_OK) {
             char k[96];
-            vl_logf(&sh->log, VL_LOG_ERROR, "key '%s': cannot commit: %s",
-                    vl_key_repr(entry_key(e), e->key_len, k, sizeof k), vl_strerror(st));
+            vl__logf(&sh->log, VL_LOG_ERROR, "key '%s': cannot commit: %s",
+                    vl_key_repr(vl__entry_key(e), e->key_len, k, sizeof k), vl_strerror(st));
             job->bytes.len = start;
             return st;
         }
         *off = start;
         it->value_len = job->bytes.len - start;
     }
-    it->key = entry_key(e);
+    it->key = vl__entry_key(e);
     it->key_len = e->key_len;
-    it->expires_at = entry_expiry(sh, e);
+    it->expires_at = vl__entry_expiry(sh, e);
     it->write_time_us = rec->last_write_us;
     it->status = VL_OK;
     job->recs[job->pub.count++] = rec;
-    entry_set_state(e, ST_COMMITTING);
+    vl__entry_set_state(e, ST_COMMITTING);
     rec->inflight = rec->pending;
     rec->pending = NULL;
     rec->has_new = 0;
@@ -289,7 +289,7 @@ static void batch_send(vl_shard *sh) {
         /* Refused at once: complete it on the next turn, like any answer,
          * rather than re-entering the pump from inside it. */
         job->status = st;
-        worker_post(&sh->rt, &job->ctl);
+        vl__worker_post(&sh->rt, &job->ctl);
     }
 }
 
@@ -300,12 +300,12 @@ static void batch_fill(vl_shard *sh) {
     uint32_t max = sh->opts.batch_max;
     vl_hnode *h;
     for (uint32_t step = 0; step < VL_COMMIT_SNAPSHOT_STEP; step++) {
-        if (!(h = heap_min(&sh->due)) || h->key > job->until || !batch_room(job, max)) {
+        if (!(h = vl__heap_min(&sh->due)) || h->key > job->until || !batch_room(job, max)) {
             batch_send(sh);
             return;
         }
         vl_dirty *rec = VL_CONTAINER_OF(h, vl_dirty, due);
-        heap_remove(&sh->due, h);
+        vl__heap_remove(&sh->due, h);
         vl_status st = take_snapshot(sh, rec, job, &job->offs[job->pub.count]);
         if (st != VL_OK) { /* this attempt failed for its waiters too */
             rec->inflight = rec->pending;
@@ -320,8 +320,8 @@ static void batch_start(vl_shard *sh) {
     vl_batch_job *job = batch_new(n < VL_BATCH_START_CAP ? n : VL_BATCH_START_CAP);
     if (!job) {
         /* Out of memory: try again at the next tick rather than spin. */
-        vl_hnode *h = heap_min(&sh->due);
-        heap_update(&sh->due, h, sh->now_us + 1000);
+        vl_hnode *h = vl__heap_min(&sh->due);
+        vl__heap_update(&sh->due, h, sh->now_us + 1000);
         return;
     }
     job->sh = sh;
@@ -334,17 +334,17 @@ static void batch_start(vl_shard *sh) {
 }
 
 /* Past the close deadline nothing new starts, and no timer is armed for a
- * due key: what is in flight finishes, and commit_give_up (every shard turn
+ * due key: what is in flight finishes, and vl__commit_give_up (every shard turn
  * in FLUSHING) takes every key that is still, or again, due. Without this,
  * a key failing for good was re-sent the moment it failed (its retry delay
- * is capped at the deadline, which has passed), so commit_give_up never
+ * is capped at the deadline, which has passed), so vl__commit_give_up never
  * found it waiting in the deadline heap and close never ended. */
 static bool past_close_deadline(const vl_shard *sh) {
     return sh->phase >= PH_FLUSHING && sh->now_us >= sh->close_deadline_us;
 }
 
 static void arm_timer(vl_shard *sh) {
-    vl_hnode *h = heap_min(&sh->due);
+    vl_hnode *h = vl__heap_min(&sh->due);
     int64_t at = (h && sh->inflight_batches < sh->opts.commit_inflight &&
                   !past_close_deadline(sh)) ? h->key : INT64_MAX;
     if (at == sh->commit_timer_at) return;
@@ -354,20 +354,20 @@ static void arm_timer(vl_shard *sh) {
         return;
     }
     uv_update_time(&sh->rt.loop);
-    int64_t delay_us = at - vl_mono_us();
+    int64_t delay_us = at - vl__mono_us();
     uint64_t delay_ms = delay_us > 0 ? (uint64_t)(delay_us + 999) / 1000 : 0; /* never early */
-    uv_timer_start(&sh->commit_timer, commit_timer_cb, delay_ms, 0);
+    uv_timer_start(&sh->commit_timer, vl__commit_timer_cb, delay_ms, 0);
 }
 
 /* The commit timer (armed by arm_timer for the next deadline). */
-void commit_timer_cb(uv_timer_t *t) {
+void vl__commit_timer_cb(uv_timer_t *t) {
     vl_shard *sh = t->data;
     sh->commit_timer_at = INT64_MAX;
-    commit_pump(sh);
+    vl__commit_pump(sh);
 }
 
-bool commit_due_now(vl_shard *sh) {
-    vl_hnode *h = heap_min(&sh->due);
+bool vl__commit_due_now(vl_shard *sh) {
+    vl_hnode *h = vl__heap_min(&sh->due);
     return sh->building || sh->settling ||
            (sh->clear_phase == CLR_NONE && !past_close_deadline(sh) &&
             sh->inflight_batches < sh->opts.commit_inflight && h && h->key <= sh->now_us);
@@ -375,10 +375,10 @@ bool commit_due_now(vl_shard *sh) {
 
 /* Settles a step of an answered batch, continues the batch being built,
  * or starts one if a key is due (one step of each per call: the shard loop calls again on its next turn while
- * commit_due_now says so, so snapshots interleave with requests). */
-void commit_pump(vl_shard *sh) {
+ * vl__commit_due_now says so, so snapshots interleave with requests). */
+void vl__commit_pump(vl_shard *sh) {
     vl_hnode *h;
-    sh->now_us = vl_mono_us();
+    sh->now_us = vl__mono_us();
     if (sh->settling) settle_step(sh);
     if (sh->building) batch_fill(sh);
     if (sh->clear_phase != CLR_NONE) { /* no commit may start during a clear */
@@ -388,7 +388,7 @@ void commit_pump(vl_shard *sh) {
     }
     if (!sh->building && !past_close_deadline(sh) &&
         sh->inflight_batches < sh->opts.commit_inflight &&
-        (h = heap_min(&sh->due)) && h->key <= sh->now_us)
+        (h = vl__heap_min(&sh->due)) && h->key <= sh->now_us)
         batch_start(sh);
     arm_timer(sh);
 }
@@ -396,7 +396,7 @@ void commit_pump(vl_shard *sh) {
 void vl_batch_done(vl_batch *b, vl_status status) {
     vl_batch_job *job = VL_CONTAINER_OF(b, vl_batch_job, pub);
     job->status = status;
-    worker_post(&job->sh->rt, &job->ctl);
+    vl__worker_post(&job->sh->rt, &job->ctl);
 }
 
 /* ---- acks and failures -------------------------------------------------- */
@@ -418,20 +418,20 @@ static void key_acked(vl_shard *sh, vl_dirty *rec) {
                 p = &w->next;
             }
         }
-        entry_set_state(e, ST_DIRTY);
-        (void)heap_push(&sh->due, &rec->due, rec->next_due);
-        heap_update(&sh->ages, &rec->age, rec->new_since);
+        vl__entry_set_state(e, ST_DIRTY);
+        (void)vl__heap_push(&sh->due, &rec->due, rec->next_due);
+        vl__heap_update(&sh->ages, &rec->age, rec->new_since);
         commit_publish_age(sh);
         rec->has_new = 0;
         rec->next_due = INT64_MAX;
     } else {
         bool evict = rec->evict_after;
         uint64_t hash = rec->hash;
-        entry_set_state(e, ST_CLEAN);
+        vl__entry_set_state(e, ST_CLEAN);
         dirty_free(sh, rec);
-        if (evict) entry_drop(sh, e, hash);
+        if (evict) vl__entry_drop(sh, e, hash);
     }
-    waiter_fire_all(done, VL_OK);
+    vl__waiter_fire_all(done, VL_OK);
 }
 
 /* The delay before retry number `attempts`, in µs. */
@@ -441,7 +441,7 @@ static int64_t backoff_us(vl_shard *sh, uint32_t attempts) {
     for (uint32_t i = 1; i < attempts && d < rp->cap_ms; i++) d *= 2;
     if (d > rp->cap_ms) d = rp->cap_ms;
     d *= 1000;
-    return (int64_t)(d / 2 + vl_rng_below(&sh->rng, d / 2 + 1));
+    return (int64_t)(d / 2 + vl__rng_below(&sh->rng, d / 2 + 1));
 }
 
 /* The in-flight waiters of a failed commit: answered, or kept for the retry. */
@@ -453,10 +453,10 @@ static void settle_waiters(vl_shard *sh, vl_dirty *rec, vl_status st) {
         vl_waiter *next = w->next;
         w->attempts++;
         if (!vl_status_retryable(st)) {
-            waiter_fire(w, st);
+            vl__waiter_fire(w, st);
         } else if (w->attempts >= budget) {
             STAT_INC(sh, pending_replies);
-            waiter_fire(w, VL_EPENDING);
+            vl__waiter_fire(w, VL_EPENDING);
         } else {
             push_waiter(&rec->pending, w);
         }
@@ -471,7 +471,7 @@ static void key_failed(vl_shard *sh, vl_dirty *rec, vl_status st) {
     STAT_INC(sh, retries);
     int64_t due = sh->now_us + backoff_us(sh, rec->attempts);
     /* A commit that failed; or a snapshot that failed, whose key never left DIRTY. */
-    if (rec->entry->state == ST_COMMITTING) entry_set_state(rec->entry, ST_DIRTY);
+    if (rec->entry->state == ST_COMMITTING) vl__entry_set_state(rec->entry, ST_DIRTY);
     rec->has_new = 0;
     rec->next_due = INT64_MAX;
     settle_waiters(sh, rec, st);
@@ -480,14 +480,14 @@ static void key_failed(vl_shard *sh, vl_dirty *rec, vl_status st) {
         return;
     }
     if (sh->phase >= PH_FLUSHING && due > sh->close_deadline_us) due = sh->close_deadline_us;
-    (void)heap_push(&sh->due, &rec->due, due);
+    (void)vl__heap_push(&sh->due, &rec->due, due);
 }
 
 static void log_failure(vl_shard *sh, uint32_t failed, uint32_t count, vl_status st) {
     static _Thread_local int64_t last_log_us;
     if (sh->now_us - last_log_us < 1000000 && last_log_us != 0) return;
     last_log_us = sh->now_us;
-    vl_logf(&sh->log, VL_LOG_WARN, "shard %u: commit of %u of %u keys failed: %s (%s); retrying",
+    vl__logf(&sh->log, VL_LOG_WARN, "shard %u: commit of %u of %u keys failed: %s (%s); retrying",
             sh->index, failed, count, vl_strerror(st), vl_status_name(st));
 }
 
@@ -524,23 +524,23 @@ static void settle_step(vl_shard *sh) {
     batch_free(job);
 }
 
-void commit_completed(vl_shard *sh, vl_batch_job *job) {
+void vl__commit_completed(vl_shard *sh, vl_batch_job *job) {
     job->next_settle = NULL;
     if (sh->settling_tail) sh->settling_tail->next_settle = job;
     else sh->settling = job;
     sh->settling_tail = job;
-    commit_pump(sh);
+    vl__commit_pump(sh);
 }
 
 /* ---- flush, shutdown ------------------------------------------------------ */
 
-void commit_flush(vl_shard *sh, vl_join *join) {
+void vl__commit_flush(vl_shard *sh, vl_join *join) {
     int64_t n = 0;
     vl_status st = VL_OK;
     atomic_fetch_add(&join->remaining, (int64_t)sh->ages.n);
     for (uint32_t i = 0; i < sh->ages.n; i++) {
         vl_dirty *rec = VL_CONTAINER_OF(sh->ages.a[i], vl_dirty, age);
-        vl_waiter *w = waiter_new(NULL, join);
+        vl_waiter *w = vl__waiter_new(NULL, join);
         if (!w) {
             st = VL_ENOMEM;
             continue;
@@ -549,18 +549,18 @@ void commit_flush(vl_shard *sh, vl_join *join) {
         n++;
     }
     /* Parts that could not be attached are answered now, then the guard. */
-    for (int64_t i = n; i < (int64_t)sh->ages.n; i++) join_part_done(join, st);
-    join_part_done(join, VL_OK);
-    commit_pump(sh);
+    for (int64_t i = n; i < (int64_t)sh->ages.n; i++) vl__join_part_done(join, st);
+    vl__join_part_done(join, VL_OK);
+    vl__commit_pump(sh);
 }
 
-void commit_all_due(vl_shard *sh) {
+void vl__commit_all_due(vl_shard *sh) {
     for (uint32_t i = 0; i < sh->ages.n; i++) {
         vl_dirty *rec = VL_CONTAINER_OF(sh->ages.a[i], vl_dirty, age);
-        if (rec->entry->state == ST_DIRTY) heap_update(&sh->due, &rec->due, sh->now_us);
+        if (rec->entry->state == ST_DIRTY) vl__heap_update(&sh->due, &rec->due, sh->now_us);
         else if (rec->has_new) rec->next_due = sh->now_us;
     }
-    commit_pump(sh);
+    vl__commit_pump(sh);
 }
 
 /* Hands a key that cannot be committed to on_uncommitted, and forgets it. */
@@ -569,22 +569,22 @@ static void give_up_key(vl_shard *sh, vl_dirty *rec) {
     if (sh->opts.on_uncommitted) {
         vl_buf b = {0};
         bool present = e->flags & F_PRESENT;
-        vl_status st = present ? sh->type.encode(sh->type.ctx, entry_value(e), &b) : VL_OK;
+        vl_status st = present ? sh->type.encode(sh->type.ctx, vl__entry_value(e), &b) : VL_OK;
         if (st == VL_OK)
-            sh->opts.on_uncommitted(sh->opts.on_uncommitted_arg, entry_key(e), e->key_len,
+            sh->opts.on_uncommitted(sh->opts.on_uncommitted_arg, vl__entry_key(e), e->key_len,
                                      present ? b.data : NULL, present ? b.len : 0);
         vl_buf_free(&b);
     }
     sh->uncommitted++;
-    if (heap_in(&rec->due)) heap_remove(&sh->due, &rec->due);
+    if (vl__heap_in(&rec->due)) vl__heap_remove(&sh->due, &rec->due);
     vl_waiter *w = rec->pending;
     rec->pending = NULL;
-    entry_set_state(e, ST_CLEAN); /* given up: on_uncommitted has the value */
+    vl__entry_set_state(e, ST_CLEAN); /* given up: on_uncommitted has the value */
     dirty_free(sh, rec);
-    waiter_fire_all(w, VL_EUNCOMMITTED);
+    vl__waiter_fire_all(w, VL_EUNCOMMITTED);
 }
 
-void commit_give_up(vl_shard *sh) {
+void vl__commit_give_up(vl_shard *sh) {
     uint32_t n = 0;
     vl_dirty **doomed = malloc((size_t)sh->due.n * sizeof *doomed + 1);
     if (!doomed) return; /* try again next turn */
@@ -595,7 +595,7 @@ void commit_give_up(vl_shard *sh) {
     commit_publish_age(sh);
 }
 
-bool commit_idle(const vl_shard *sh) {
+bool vl__commit_idle(const vl_shard *sh) {
     return sh->ages.n == 0 && sh->inflight_batches == 0;
 }
 
@@ -603,14 +603,14 @@ bool commit_idle(const vl_shard *sh) {
 
 /* Forgets every write-back record (vl_clear drops the keys themselves). No
  * batch may be in flight. Waiters complete with `st`. */
-void commit_forget_all(vl_shard *sh, vl_status st) {
+void vl__commit_forget_all(vl_shard *sh, vl_status st) {
     while (sh->ages.n > 0) {
         vl_dirty *rec = VL_CONTAINER_OF(sh->ages.a[0], vl_dirty, age);
         vl_waiter *w = rec->pending;
         rec->pending = NULL;
-        if (heap_in(&rec->due)) heap_remove(&sh->due, &rec->due);
-        entry_set_state(rec->entry, ST_CLEAN); /* superseded by the clear */
+        if (vl__heap_in(&rec->due)) vl__heap_remove(&sh->due, &rec->due);
+        vl__entry_set_state(rec->entry, ST_CLEAN); /* superseded by the clear */
         dirty_free(sh, rec);
-        waiter_fire_all(w, st);
+        vl__waiter_fire_all(w, st);
     }
 }

@@ -40,15 +40,15 @@ static bool over_bounds(const vl_shard *sh, size_t adding) {
  * VL_EFULL (and every dirty key made due, so that room appears as their
  * commits land) if nothing can go. */
 static vl_status make_room(vl_shard *sh, size_t key_len) {
-    size_t adding = entry_alloc_size(key_len, sh->type.size);
+    size_t adding = vl__entry_alloc_size(key_len, sh->type.size);
     while (over_bounds(sh, adding)) {
-        vl_entry *v = evict_victim(&sh->ev);
+        vl_entry *v = vl__evict_victim(&sh->ev);
         if (!v) {
             STAT_INC(sh, full);
-            commit_all_due(sh);
+            vl__commit_all_due(sh);
             return VL_EFULL;
         }
-        entry_drop(sh, v, vl_hash_key(entry_ckey(v), v->key_len));
+        vl__entry_drop(sh, v, vl__hash_key(vl__entry_ckey(v), v->key_len));
         STAT_INC(sh, evictions);
     }
     return VL_OK;
@@ -56,50 +56,50 @@ static vl_status make_room(vl_shard *sh, size_t key_len) {
 
 static void serve_read(vl_shard *sh, vl_entry *e, const vl_req *r) {
     bool present = e->flags & F_PRESENT;
-    vl_view v = {entry_key(e), e->key_len, present ? entry_value(e) : NULL,
-                 entry_expiry(sh, e)};
+    vl_view v = {vl__entry_key(e), e->key_len, present ? vl__entry_value(e) : NULL,
+                 vl__entry_expiry(sh, e)};
     r->fn.read(r->arg, present ? VL_OK : VL_ENOTFOUND, &v);
 }
 
 /* Runs the write function; a value it creates, clears or deletes, and an
  * expiry it changes, take effect here; the policy goes to commit.c. */
 static void apply_write(vl_shard *sh, vl_entry *e, uint64_t hash, const vl_req *r) {
-    if (e->state == ST_CLEAN && commit_reserve(sh) != VL_OK) {
-        req_fail(r, entry_key(e), e->key_len, VL_ENOMEM);
+    if (e->state == ST_CLEAN && vl__commit_reserve(sh) != VL_OK) {
+        vl__req_fail(r, vl__entry_key(e), e->key_len, VL_ENOMEM);
         return;
     }
-    int64_t exp = entry_expiry(sh, e);
+    int64_t exp = vl__entry_expiry(sh, e);
     bool was = e->flags & F_PRESENT;
-    size_t before = entry_value_bytes(sh, e);
-    vl_mut m = {entry_key(e), e->key_len, entry_value(e), was, exp};
+    size_t before = vl__entry_value_bytes(sh, e);
+    vl_mut m = {vl__entry_key(e), e->key_len, vl__entry_value(e), was, exp};
     vl_policy p = r->fn.write(r->arg, &m);
     if (m.present) e->flags |= F_PRESENT;
     else if (was) p = vl_delete_with(p); /* cleared by the function: a delete */
-    bytes_adjust(sh, (int64_t)entry_value_bytes(sh, e) - (int64_t)before);
+    vl__bytes_adjust(sh, (int64_t)vl__entry_value_bytes(sh, e) - (int64_t)before);
     const vl_type *t = &sh->type;
-    if (t->expires_at && (e->flags & F_PRESENT)) m.expires_at = t->expires_at(t->ctx, entry_value(e));
+    if (t->expires_at && (e->flags & F_PRESENT)) m.expires_at = t->expires_at(t->ctx, vl__entry_value(e));
     if (p.del) {
-        entry_value_destroy(sh, e);
+        vl__entry_value_destroy(sh, e);
         m.expires_at = 0;
     }
-    if (m.expires_at != exp) entry_set_expiry(sh, e, m.expires_at);
+    if (m.expires_at != exp) vl__entry_set_expiry(sh, e, m.expires_at);
     if (p.kind == VL_COMMIT_NOOP && !p.del) {
         if (r->done) r->done(r->arg, VL_OK);
         return;
     }
     STAT_INC(sh, writes);
-    commit_mark(sh, e, hash, p, r);
+    vl__commit_mark(sh, e, hash, p, r);
 }
 
 static void apply_delete(vl_shard *sh, vl_entry *e, uint64_t hash, const vl_req *r) {
-    if (e->state == ST_CLEAN && commit_reserve(sh) != VL_OK) {
-        req_fail(r, entry_key(e), e->key_len, VL_ENOMEM);
+    if (e->state == ST_CLEAN && vl__commit_reserve(sh) != VL_OK) {
+        vl__req_fail(r, vl__entry_key(e), e->key_len, VL_ENOMEM);
         return;
     }
-    entry_value_destroy(sh, e);
-    entry_set_expiry(sh, e, 0);
+    vl__entry_value_destroy(sh, e);
+    vl__entry_set_expiry(sh, e, 0);
     STAT_INC(sh, writes);
-    commit_mark(sh, e, hash, vl_delete_with(r->policy), r);
+    vl__commit_mark(sh, e, hash, vl_delete_with(r->policy), r);
 }
 
 static void apply_expire(vl_shard *sh, vl_entry *e, uint64_t hash, const vl_req *r) {
@@ -107,36 +107,36 @@ static void apply_expire(vl_shard *sh, vl_entry *e, uint64_t hash, const vl_req 
         if (r->done) r->done(r->arg, VL_ENOTFOUND);
         return;
     }
-    if (e->state == ST_CLEAN && commit_reserve(sh) != VL_OK) {
-        req_fail(r, entry_key(e), e->key_len, VL_ENOMEM);
+    if (e->state == ST_CLEAN && vl__commit_reserve(sh) != VL_OK) {
+        vl__req_fail(r, vl__entry_key(e), e->key_len, VL_ENOMEM);
         return;
     }
     int64_t at = r->fn.expires_at;
     const vl_type *t = &sh->type;
-    if (t->expires_at) at = t->expires_at(t->ctx, entry_value(e)); /* the type's own wins */
-    entry_set_expiry(sh, e, at);
+    if (t->expires_at) at = t->expires_at(t->ctx, vl__entry_value(e)); /* the type's own wins */
+    vl__entry_set_expiry(sh, e, at);
     vl_policy p = r->policy;
-    if (at != 0 && at <= vl_wall_ms()) { /* already past: the key goes now */
-        entry_value_destroy(sh, e);
-        entry_set_expiry(sh, e, 0);
+    if (at != 0 && at <= vl__wall_ms()) { /* already past: the key goes now */
+        vl__entry_value_destroy(sh, e);
+        vl__entry_set_expiry(sh, e, 0);
         STAT_INC(sh, expired_lazy);
         p = vl_delete_with(p);
     }
     STAT_INC(sh, writes);
-    commit_mark(sh, e, hash, p.kind == VL_COMMIT_NOOP ? vl_default() : p, r);
+    vl__commit_mark(sh, e, hash, p.kind == VL_COMMIT_NOOP ? vl_default() : p, r);
 }
 
 static void apply_evict(vl_shard *sh, vl_entry *e, uint64_t hash, const vl_req *r) {
     if (e->state != ST_CLEAN) {
-        commit_evict(sh, e, r);
+        vl__commit_evict(sh, e, r);
         return;
     }
-    entry_drop(sh, e, hash);
+    vl__entry_drop(sh, e, hash);
     if (r->done) r->done(r->arg, VL_OK);
 }
 
 static void dispatch_req(vl_shard *sh, vl_entry *e, uint64_t hash, const vl_req *r) {
-    expire_check(sh, e, hash);
+    vl__expire_check(sh, e, hash);
     switch ((vl_msg_op)r->op) {
     case MSG_READ:
     case MSG_READ_CACHED:
@@ -167,21 +167,21 @@ static void dispatch_req(vl_shard *sh, vl_entry *e, uint64_t hash, const vl_req 
 static void write_absent(vl_shard *sh, uint64_t hash, const uint8_t *key, size_t len,
                          const vl_req *r) {
     vl_status st;
-    vl_entry *e = entry_create(sh, hash, key, len, ST_CLEAN, &st);
+    vl_entry *e = vl__entry_create(sh, hash, key, len, ST_CLEAN, &st);
     if (!e) {
-        req_fail(r, key, len, st);
+        vl__req_fail(r, key, len, st);
         return;
     }
     if (r->op == MSG_DELETE) apply_delete(sh, e, hash, r);
     else apply_write(sh, e, hash, r);
-    if (e->state == ST_CLEAN) entry_drop(sh, e, hash);
+    if (e->state == ST_CLEAN) vl__entry_drop(sh, e, hash);
 }
 
 static void dispatch_absent(vl_shard *sh, uint64_t hash, const uint8_t *key, size_t len,
                             const vl_req *r) {
     STAT_INC(sh, misses);
     if (r->op == MSG_READ_CACHED) {
-        req_fail(r, key, len, VL_ENOTCACHED);
+        vl__req_fail(r, key, len, VL_ENOTCACHED);
         return;
     }
     if (r->op == MSG_EVICT) {
@@ -193,10 +193,10 @@ static void dispatch_absent(vl_shard *sh, uint64_t hash, const uint8_t *key, siz
      * marking it dirty cannot fail). */
     bool no_load = r->op == MSG_WRITE_BLIND || r->op == MSG_DELETE;
     vl_status st = make_room(sh, len);
-    if (st == VL_OK && no_load) st = commit_reserve(sh);
-    if (st != VL_OK) req_fail(r, key, len, st);
+    if (st == VL_OK && no_load) st = vl__commit_reserve(sh);
+    if (st != VL_OK) vl__req_fail(r, key, len, st);
     else if (no_load) write_absent(sh, hash, key, len, r);
-    else load_start(sh, hash, key, len, r); /* MSG_READ, MSG_WRITE, MSG_EXPIRE */
+    else vl__load_start(sh, hash, key, len, r); /* MSG_READ, MSG_WRITE, MSG_EXPIRE */
 }
 
 /* Runs a load's waiters against the loaded entry, in order; evictions run
@@ -229,26 +229,26 @@ static void run_waiters(vl_shard *sh, vl_entry *e, uint64_t hash, vl_waiter *w) 
     }
 }
 
-void dispatch_loaded(vl_shard *sh, vl_load *ld) {
+void vl__dispatch_loaded(vl_shard *sh, vl_load *ld) {
     vl_entry *e;
     uint64_t hash;
-    vl_waiter *w = load_finish(sh, ld, &e, &hash);
+    vl_waiter *w = vl__load_finish(sh, ld, &e, &hash);
     if (w) run_waiters(sh, e, hash, w);
 }
 
-void dispatch_msg(vl_shard *sh, vl_msg *m) {
-    const uint8_t *key = vl_msg_key(m);
+void vl__dispatch_msg(vl_shard *sh, vl_msg *m) {
+    const uint8_t *key = vl__msg_key(m);
     vl_req r = m->req;
-    VL_DASSERT(vl_shard_index(m->hash, sh->nshards) == sh->index);
+    VL_DASSERT(vl__shard_index(m->hash, sh->nshards) == sh->index);
     VL_DASSERT(r.op >= MSG_READ && r.op <= MSG_EXPIRE);
-    vl_entry *e = table_find(&sh->table, m->hash, key, m->key_len);
+    vl_entry *e = vl__table_find(&sh->table, m->hash, key, m->key_len);
     if (!e) {
         dispatch_absent(sh, m->hash, key, m->key_len, &r);
     } else if (e->state == ST_LOADING) {
-        if (r.op == MSG_READ_CACHED) req_fail(&r, key, m->key_len, VL_ENOTCACHED);
-        else load_join(sh, e, &r);
+        if (r.op == MSG_READ_CACHED) vl__req_fail(&r, key, m->key_len, VL_ENOTCACHED);
+        else vl__load_join(sh, e, &r);
     } else {
-        evict_on_access(&sh->ev, e);
+        vl__evict_on_access(&sh->ev, e);
         STAT_INC(sh, hits);
         dispatch_req(sh, e, m->hash, &r);
     }

@@ -21,86 +21,86 @@ static const uint8_t legal[ST_COUNT] = {
     [ST_COMMITTING] = EDGE(ST_CLEAN) | EDGE(ST_DIRTY),
 };
 
-void entry_set_state(vl_entry *e, vl_state to) {
+void vl__entry_set_state(vl_entry *e, vl_state to) {
     VL_ASSERT(e->state < ST_COUNT && to < ST_COUNT);
     VL_ASSERT(legal[e->state] & EDGE(to));
     e->state = (uint8_t)to;
 }
 
-size_t entry_value_bytes(const vl_shard *sh, vl_entry *e) {
+size_t vl__entry_value_bytes(const vl_shard *sh, vl_entry *e) {
     const vl_type *t = &sh->type;
-    return (e->flags & F_PRESENT) && t->mem_size ? t->mem_size(t->ctx, entry_value(e)) : 0;
+    return (e->flags & F_PRESENT) && t->mem_size ? t->mem_size(t->ctx, vl__entry_value(e)) : 0;
 }
 
-void bytes_adjust(vl_shard *sh, int64_t delta) {
+void vl__bytes_adjust(vl_shard *sh, int64_t delta) {
     sh->bytes = (uint64_t)((int64_t)sh->bytes + delta);
     STAT_SET(sh, bytes, sh->bytes);
 }
 
-vl_entry *entry_create(vl_shard *sh, uint64_t hash, const void *key, size_t len, vl_state to,
+vl_entry *vl__entry_create(vl_shard *sh, uint64_t hash, const void *key, size_t len, vl_state to,
                        vl_status *st) {
-    size_t size = entry_alloc_size(len, sh->type.size);
-    vl_entry *e = slab_alloc(&sh->slab, size);
+    size_t size = vl__entry_alloc_size(len, sh->type.size);
+    vl_entry *e = vl__slab_alloc(&sh->slab, size);
     *st = VL_ENOMEM;
     if (!e) return NULL;
     e->key_len = (uint16_t)len;
     e->state = ST_ABSENT;
     e->flags = 0;
     memcpy(e->data, key, len);
-    if (table_insert(&sh->table, hash, e) != VL_OK) {
-        slab_free(&sh->slab, e, size);
+    if (vl__table_insert(&sh->table, hash, e) != VL_OK) {
+        vl__slab_free(&sh->slab, e, size);
         return NULL;
     }
-    if (evict_on_insert(&sh->ev, e, hash) != VL_OK) {
-        table_remove(&sh->table, hash, e);
-        slab_free(&sh->slab, e, size);
+    if (vl__evict_on_insert(&sh->ev, e, hash) != VL_OK) {
+        vl__table_remove(&sh->table, hash, e);
+        vl__slab_free(&sh->slab, e, size);
         return NULL;
     }
-    entry_set_state(e, to);
+    vl__entry_set_state(e, to);
     *st = VL_OK;
-    bytes_adjust(sh, (int64_t)size);
+    vl__bytes_adjust(sh, (int64_t)size);
     STAT_SET(sh, keys, sh->table.count);
     return e;
 }
 
-void entry_value_destroy(vl_shard *sh, vl_entry *e) {
+void vl__entry_value_destroy(vl_shard *sh, vl_entry *e) {
     const vl_type *t = &sh->type;
-    bytes_adjust(sh, -(int64_t)entry_value_bytes(sh, e));
-    if ((e->flags & F_PRESENT) && t->destroy) t->destroy(t->ctx, entry_value(e));
+    vl__bytes_adjust(sh, -(int64_t)vl__entry_value_bytes(sh, e));
+    if ((e->flags & F_PRESENT) && t->destroy) t->destroy(t->ctx, vl__entry_value(e));
     e->flags &= (uint8_t)~F_PRESENT;
 }
 
-void entry_drop(vl_shard *sh, vl_entry *e, uint64_t hash) {
-    entry_set_state(e, ST_ABSENT);
-    entry_value_destroy(sh, e);
-    entry_set_expiry(sh, e, 0);
-    evict_on_remove(&sh->ev, e);
-    table_remove(&sh->table, hash, e);
-    size_t size = entry_alloc_size(e->key_len, sh->type.size);
-    bytes_adjust(sh, -(int64_t)size);
-    slab_free(&sh->slab, e, size);
+void vl__entry_drop(vl_shard *sh, vl_entry *e, uint64_t hash) {
+    vl__entry_set_state(e, ST_ABSENT);
+    vl__entry_value_destroy(sh, e);
+    vl__entry_set_expiry(sh, e, 0);
+    vl__evict_on_remove(&sh->ev, e);
+    vl__table_remove(&sh->table, hash, e);
+    size_t size = vl__entry_alloc_size(e->key_len, sh->type.size);
+    vl__bytes_adjust(sh, -(int64_t)size);
+    vl__slab_free(&sh->slab, e, size);
     STAT_SET(sh, keys, sh->table.count);
 }
 
 /* ---- expiry: only expiring keys pay for it (a flag, a slot in a map) ---- */
 
-int64_t entry_expiry(vl_shard *sh, vl_entry *e) {
+int64_t vl__entry_expiry(vl_shard *sh, vl_entry *e) {
     uint64_t at;
-    if (!(e->flags & F_EXPIRES) || !ptrmap_get(&sh->expiry, e, &at)) return 0;
+    if (!(e->flags & F_EXPIRES) || !vl__ptrmap_get(&sh->expiry, e, &at)) return 0;
     return (int64_t)at;
 }
 
-void entry_set_expiry(vl_shard *sh, vl_entry *e, int64_t at) {
+void vl__entry_set_expiry(vl_shard *sh, vl_entry *e, int64_t at) {
     if (at <= 0) {
-        if (e->flags & F_EXPIRES) ptrmap_del(&sh->expiry, e);
+        if (e->flags & F_EXPIRES) vl__ptrmap_del(&sh->expiry, e);
         e->flags &= (uint8_t)~F_EXPIRES;
         STAT_SET(sh, expiring, sh->expiry.count);
         return;
     }
-    if (ptrmap_put(&sh->expiry, e, (uint64_t)at) != VL_OK) {
+    if (vl__ptrmap_put(&sh->expiry, e, (uint64_t)at) != VL_OK) {
         char k[96];
-        vl_logf(&sh->log, VL_LOG_ERROR, "key '%s': out of memory recording its expiry",
-                vl_key_repr(entry_key(e), e->key_len, k, sizeof k));
+        vl__logf(&sh->log, VL_LOG_ERROR, "key '%s': out of memory recording its expiry",
+                vl_key_repr(vl__entry_key(e), e->key_len, k, sizeof k));
         return;
     }
     e->flags |= F_EXPIRES;

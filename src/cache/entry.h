@@ -39,7 +39,7 @@
  *   CLEAN for the length of its request: it leaves DIRTY, or is dropped.
  *
  * Every edge, and the only place that takes it (entry.c's table is the code;
- * entry_set_state asserts each change against it, always):
+ * vl__entry_set_state asserts each change against it, always):
  *
  *   from        to          when                                      where
  *   (absent)    LOADING     a request misses and needs the value      load.c
@@ -87,7 +87,7 @@
 #include <string.h>
 
 typedef enum vl_state {
-    ST_ABSENT = 0, /* not an entry: before entry_create, after entry_drop */
+    ST_ABSENT = 0, /* not an entry: before vl__entry_create, after vl__entry_drop */
     ST_LOADING,
     ST_CLEAN,
     ST_DIRTY,
@@ -112,23 +112,23 @@ typedef struct vl_entry {
     uint8_t data[];   /* key, padding to 8, value */
 } vl_entry;
 
-static inline size_t vl_round8(size_t n) { return (n + 7) & ~(size_t)7; }
+static inline size_t vl__round8(size_t n) { return (n + 7) & ~(size_t)7; }
 
-static inline uint8_t *entry_key(vl_entry *e) { return e->data; }
-static inline const uint8_t *entry_ckey(const vl_entry *e) { return e->data; }
-static inline void *entry_value(vl_entry *e) {
-    return e->data + vl_round8(e->key_len);
+static inline uint8_t *vl__entry_key(vl_entry *e) { return e->data; }
+static inline const uint8_t *vl__entry_ckey(const vl_entry *e) { return e->data; }
+static inline void *vl__entry_value(vl_entry *e) {
+    return e->data + vl__round8(e->key_len);
 }
-static inline size_t entry_alloc_size(size_t key_len, size_t value_size) {
-    return sizeof(vl_entry) + vl_round8(key_len) + vl_round8(value_size);
+static inline size_t vl__entry_alloc_size(size_t key_len, size_t value_size) {
+    return sizeof(vl_entry) + vl__round8(key_len) + vl__round8(value_size);
 }
-static inline int entry_key_eq(const vl_entry *e, const void *key, size_t len) {
+static inline int vl__entry_key_eq(const vl_entry *e, const void *key, size_t len) {
     return e->key_len == len && memcmp(e->data, key, len) == 0;
 }
-static inline int entry_pinned(const vl_entry *e) { return e->state != ST_CLEAN; }
+static inline int vl__entry_pinned(const vl_entry *e) { return e->state != ST_CLEAN; }
 
 /* The only way an entry changes state (entry.c): asserts, in every build,
  * that the change is an edge of the table above. */
-void entry_set_state(vl_entry *e, vl_state to);
+void vl__entry_set_state(vl_entry *e, vl_state to);
 
 #endif

@@ -70,7 +70,7 @@ static bool in_pool(const vl_evictor *ev, const vl_entry *e) {
 /* Offers `e` to the pool: kept if the pool has room or `e` is idler than
  * its least idle member. */
 static void pool_offer(vl_evictor *ev, vl_entry *e) {
-    if (entry_pinned(e) || in_pool(ev, e)) return;
+    if (vl__entry_pinned(e) || in_pool(ev, e)) return;
     if (ev->pool_n < ev->pool_size) {
         ev->pool[ev->pool_n++].e = e;
         return;
@@ -86,9 +86,9 @@ static void pool_drop(vl_evictor *ev, uint32_t i) { ev->pool[i] = ev->pool[--ev-
 /* A random occupied slot's entry, or NULL after SAMPLE_SCAN empty slots. */
 static vl_entry *sample_one(vl_evictor *ev) {
     const vl_table *t = ev->table;
-    uint64_t i = vl_rng_below(ev->rng, t->cap);
+    uint64_t i = vl__rng_below(ev->rng, t->cap);
     for (int n = 0; n < SAMPLE_SCAN; n++, i = i + 1 == t->cap ? 0 : i + 1) {
-        vl_entry *e = table_slot(t, i);
+        vl_entry *e = vl__table_slot(t, i);
         if (e) return e;
     }
     return NULL;
@@ -103,14 +103,14 @@ static vl_entry *lru_victim(vl_evictor *ev) {
         }
         int best = -1;
         for (uint32_t i = 0; i < ev->pool_n; i++) {
-            if (entry_pinned(ev->pool[i].e)) continue; /* became dirty since */
+            if (vl__entry_pinned(ev->pool[i].e)) continue; /* became dirty since */
             if (best < 0 || idle_of(ev, ev->pool[i].e) > idle_of(ev, ev->pool[best].e)) best = (int)i;
         }
         for (uint32_t i = ev->pool_n; i-- > 0;) /* pinned members leave the pool */
-            if (entry_pinned(ev->pool[i].e) && (int)i != best) pool_drop(ev, i);
+            if (vl__entry_pinned(ev->pool[i].e) && (int)i != best) pool_drop(ev, i);
         if (best >= 0) {
             vl_entry *e = ev->pool[best].e;
-            return e; /* evict_on_remove takes it out of the pool */
+            return e; /* vl__evict_on_remove takes it out of the pool */
         }
     }
     return NULL;
@@ -206,7 +206,7 @@ static void ghost_del(vl_ghost *g, uint64_t k) {
     if (!g->set[hole]) return;
     g->set[hole] = 0;
     for (uint64_t i = (hole + 1) & g->set_mask; g->set[i]; i = (i + 1) & g->set_mask) {
-        if (vl_probe_may_stay(hole, (g->set[i] >> 7) & g->set_mask, i)) continue;
+        if (vl__probe_may_stay(hole, (g->set[i] >> 7) & g->set_mask, i)) continue;
         g->set[hole] = g->set[i];
         g->set[i] = 0;
         hole = i;
@@ -244,16 +244,16 @@ static void set_freq(vl_entry *e, uint8_t f) {
 }
 
 /* Entry hash for the ghost: the table's own hash of the key. */
-static uint64_t entry_hash(const vl_entry *e) { return vl_hash_key(entry_ckey(e), e->key_len); }
+static uint64_t entry_hash(const vl_entry *e) { return vl__hash_key(vl__entry_ckey(e), e->key_len); }
 
 static vl_entry *evict_main(vl_evictor *ev, int *skips) {
     vl_entry *e;
     while ((e = fifo_pop(&ev->main)) != NULL) {
         uint8_t f = freq_of(e);
-        if (entry_pinned(e) || f > 0) {
-            if (!entry_pinned(e)) set_freq(e, (uint8_t)(f - 1));
+        if (vl__entry_pinned(e) || f > 0) {
+            if (!vl__entry_pinned(e)) set_freq(e, (uint8_t)(f - 1));
             (void)fifo_push(&ev->main, e); /* a slot was just freed */
-            if (entry_pinned(e) && ++*skips > FIFO_SKIPS) return NULL;
+            if (vl__entry_pinned(e) && ++*skips > FIFO_SKIPS) return NULL;
             continue;
         }
         return e;
@@ -264,7 +264,7 @@ static vl_entry *evict_main(vl_evictor *ev, int *skips) {
 static vl_entry *evict_small(vl_evictor *ev, int *skips) {
     vl_entry *e;
     while ((e = fifo_pop(&ev->small)) != NULL) {
-        if (entry_pinned(e)) {
+        if (vl__entry_pinned(e)) {
             (void)fifo_push(&ev->small, e);
             if (++*skips > FIFO_SKIPS) return NULL;
             continue;
@@ -288,7 +288,7 @@ static vl_entry *s3fifo_victim(vl_evictor *ev) {
     if (ev->small.live > small_target || ev->main.live == 0) e = evict_small(ev, &skips);
     if (!e) e = evict_main(ev, &skips);
     if (!e) e = evict_small(ev, &skips);
-    if (e) { /* popped already: keep evict_on_remove from touching a queue */
+    if (e) { /* popped already: keep vl__evict_on_remove from touching a queue */
         e->flags &= (uint8_t)~F_MAIN;
         e->lru = UINT32_MAX;
     }
@@ -297,7 +297,7 @@ static vl_entry *s3fifo_victim(vl_evictor *ev) {
 
 /* ==== the interface ======================================================= */
 
-vl_status evict_init(vl_evictor *ev, const vl_options *o, vl_table *t, vl_rng *rng,
+vl_status vl__evict_init(vl_evictor *ev, const vl_options *o, vl_table *t, vl_rng *rng,
                      uint32_t *clock, uint64_t capacity) {
     memset(ev, 0, sizeof *ev);
     ev->policy = o->evict_policy;
@@ -311,13 +311,13 @@ vl_status evict_init(vl_evictor *ev, const vl_options *o, vl_table *t, vl_rng *r
     uint64_t cap = capacity ? capacity : 1024;
     if (fifo_init(&ev->small, cap / 8 + 16) != VL_OK || fifo_init(&ev->main, cap) != VL_OK ||
         ghost_init(&ev->ghost, cap) != VL_OK) {
-        evict_free(ev);
+        vl__evict_free(ev);
         return VL_ENOMEM;
     }
     return VL_OK;
 }
 
-void evict_free(vl_evictor *ev) {
+void vl__evict_free(vl_evictor *ev) {
     free(ev->small.a);
     free(ev->main.a);
     free(ev->ghost.ring);
@@ -334,7 +334,7 @@ static uint32_t insert_age(const vl_evictor *ev) {
     return (uint32_t)(ev->table->count * VL_EVICT_INSERT_AGE_PCT / 100);
 }
 
-vl_status evict_on_insert(vl_evictor *ev, vl_entry *e, uint64_t hash) {
+vl_status vl__evict_on_insert(vl_evictor *ev, vl_entry *e, uint64_t hash) {
     e->lru = *ev->clock - insert_age(ev);
     if (ev->policy != VL_EVICT_S3FIFO) return VL_OK;
     set_freq(e, 0);
@@ -346,7 +346,7 @@ vl_status evict_on_insert(vl_evictor *ev, vl_entry *e, uint64_t hash) {
     return fifo_push(&ev->small, e);
 }
 
-void evict_on_access(vl_evictor *ev, vl_entry *e) {
+void vl__evict_on_access(vl_evictor *ev, vl_entry *e) {
     if (ev->policy != VL_EVICT_S3FIFO) {
         e->lru = ++*ev->clock;
         return;
@@ -355,7 +355,7 @@ void evict_on_access(vl_evictor *ev, vl_entry *e) {
     if (f < FREQ_MAX) set_freq(e, (uint8_t)(f + 1));
 }
 
-void evict_on_remove(vl_evictor *ev, vl_entry *e) {
+void vl__evict_on_remove(vl_evictor *ev, vl_entry *e) {
     if (ev->policy != VL_EVICT_S3FIFO) {
         for (uint32_t i = 0; i < ev->pool_n; i++)
             if (ev->pool[i].e == e) {
@@ -368,6 +368,6 @@ void evict_on_remove(vl_evictor *ev, vl_entry *e) {
     fifo_remove(e->flags & F_MAIN ? &ev->main : &ev->small, e);
 }
 
-vl_entry *evict_victim(vl_evictor *ev) {
+vl_entry *vl__evict_victim(vl_evictor *ev) {
     return ev->policy == VL_EVICT_S3FIFO ? s3fifo_victim(ev) : lru_victim(ev);
 }

@@ -65,20 +65,20 @@ typedef struct vl_evictor {
 } vl_evictor;
 
 /* `capacity` is the most entries the shard keeps (0: unbounded). */
-vl_status evict_init(vl_evictor *ev, const vl_options *o, vl_table *t, vl_rng *rng,
+vl_status vl__evict_init(vl_evictor *ev, const vl_options *o, vl_table *t, vl_rng *rng,
                      uint32_t *clock, uint64_t capacity);
-void evict_free(vl_evictor *ev);
+void vl__evict_free(vl_evictor *ev);
 
 /* The entry `e` (with key hash `hash`) was just inserted in the table. May
  * fail only with VL_ENOMEM (S3-FIFO queues grow); then it was not added. */
-vl_status evict_on_insert(vl_evictor *ev, vl_entry *e, uint64_t hash);
+vl_status vl__evict_on_insert(vl_evictor *ev, vl_entry *e, uint64_t hash);
 /* `e` was accessed. */
-void evict_on_access(vl_evictor *ev, vl_entry *e);
+void vl__evict_on_access(vl_evictor *ev, vl_entry *e);
 /* `e` leaves the table (evicted, deleted, expired, failed load). */
-void evict_on_remove(vl_evictor *ev, vl_entry *e);
+void vl__evict_on_remove(vl_evictor *ev, vl_entry *e);
 /* A clean entry to evict, or NULL if none was found within bounded effort
  * (everything sampled was pinned). The entry stays in the table: the caller
- * removes it (which calls evict_on_remove). */
-vl_entry *evict_victim(vl_evictor *ev);
+ * removes it (which calls vl__evict_on_remove). */
+vl_entry *vl__evict_victim(vl_evictor *ev);
 
 #endif

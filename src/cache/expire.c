@@ -40,18 +40,18 @@
 /* The key's value expired: it becomes what a load of an absent key gives. */
 static void expire_now(vl_shard *sh, vl_entry *e, uint64_t hash) {
     const vl_type *t = &sh->type;
-    entry_value_destroy(sh, e);
-    entry_set_expiry(sh, e, 0);
-    if (t->init && t->init(t->ctx, entry_key(e), e->key_len, entry_value(e)) == VL_OK)
+    vl__entry_value_destroy(sh, e);
+    vl__entry_set_expiry(sh, e, 0);
+    if (t->init && t->init(t->ctx, vl__entry_key(e), e->key_len, vl__entry_value(e)) == VL_OK)
         e->flags |= F_PRESENT;
-    bytes_adjust(sh, (int64_t)entry_value_bytes(sh, e));
+    vl__bytes_adjust(sh, (int64_t)vl__entry_value_bytes(sh, e));
     if (e->state == ST_DIRTY || e->state == ST_COMMITTING)
-        commit_mark(sh, e, hash, vl_default(), NULL);
+        vl__commit_mark(sh, e, hash, vl_default(), NULL);
 }
 
-bool expire_check(vl_shard *sh, vl_entry *e, uint64_t hash) {
-    int64_t at = entry_expiry(sh, e);
-    if (at == 0 || at > vl_wall_ms()) return false;
+bool vl__expire_check(vl_shard *sh, vl_entry *e, uint64_t hash) {
+    int64_t at = vl__entry_expiry(sh, e);
+    if (at == 0 || at > vl__wall_ms()) return false;
     STAT_INC(sh, expired_lazy);
     expire_now(sh, e, hash);
     return true;
@@ -63,22 +63,22 @@ static uint32_t sample_expiring(vl_shard *sh, vl_entry **out, uint32_t n) {
     const vl_ptrmap *m = &sh->expiry;
     if (m->count == 0) return 0;
     uint32_t got = 0;
-    uint64_t i = vl_rng_below(&sh->rng, m->mask + 1);
+    uint64_t i = vl__rng_below(&sh->rng, m->mask + 1);
     for (uint64_t scanned = 0; got < n && scanned <= m->mask; scanned++, i = (i + 1) & m->mask)
         if (m->slots[i].key) out[got++] = (vl_entry *)m->slots[i].key;
     return got;
 }
 
 static void expire_active(vl_shard *sh, vl_entry *e) {
-    uint64_t hash = vl_hash_key(entry_ckey(e), e->key_len);
+    uint64_t hash = vl__hash_key(vl__entry_ckey(e), e->key_len);
     STAT_INC(sh, expired_active);
-    if (e->state == ST_CLEAN) entry_drop(sh, e, hash);
+    if (e->state == ST_CLEAN) vl__entry_drop(sh, e, hash);
     else expire_now(sh, e, hash);
 }
 
-void expire_cycle(vl_shard *sh, bool fast) {
+void vl__expire_cycle(vl_shard *sh, bool fast) {
     const vl_expire_options *o = &sh->opts.expire;
-    int64_t start = vl_mono_us(), now_ms = vl_wall_ms();
+    int64_t start = vl__mono_us(), now_ms = vl__wall_ms();
     int64_t budget = fast ? (int64_t)o->fast_us
                           : 1000000 / (int64_t)o->hz * (int64_t)o->slow_cpu_pct / 100;
     vl_entry *batch[VL_EXPIRE_KEYS_PER_LOOP_MAX];
@@ -86,14 +86,14 @@ void expire_cycle(vl_shard *sh, bool fast) {
     for (uint32_t loops = 1;; loops++) {
         uint32_t n = sample_expiring(sh, batch, o->keys_per_loop), expired = 0;
         for (uint32_t i = 0; i < n; i++) {
-            int64_t at = entry_expiry(sh, batch[i]);
+            int64_t at = vl__entry_expiry(sh, batch[i]);
             if (at && at <= now_ms) {
                 expire_active(sh, batch[i]);
                 expired++;
             }
         }
         if (n == 0 || expired * 100 <= n * o->stale_pct) break;
-        if (loops % 16 == 0 && vl_mono_us() - start > budget) {
+        if (loops % 16 == 0 && vl__mono_us() - start > budget) {
             out_of_time = true;
             break;
         }
@@ -101,8 +101,8 @@ void expire_cycle(vl_shard *sh, bool fast) {
     sh->expire_fast = out_of_time;
 }
 
-void expire_timer_cb(uv_timer_t *t) {
+void vl__expire_timer_cb(uv_timer_t *t) {
     vl_shard *sh = t->data;
-    sh->now_us = vl_mono_us();
-    expire_cycle(sh, false);
+    sh->now_us = vl__mono_us();
+    vl__expire_cycle(sh, false);
 }

@@ -89,78 +89,78 @@ typedef struct vl_batch_job {
 /* A new entry for `key` in state `to` (ST_LOADING, or ST_CLEAN for a write
  * that needs no load), without a value. The caller made room first (see
  * dispatch.c). NULL and *st = VL_ENOMEM if out of memory. */
-vl_entry *entry_create(vl_shard *sh, uint64_t hash, const void *key, size_t len,
+vl_entry *vl__entry_create(vl_shard *sh, uint64_t hash, const void *key, size_t len,
                        vl_state to, vl_status *st);
 /* Destroys the value, forgets the expiry, and frees the entry. LOADING or
- * CLEAN entries only (entry_set_state checks). */
-void entry_drop(vl_shard *sh, vl_entry *e, uint64_t hash);
+ * CLEAN entries only (vl__entry_set_state checks). */
+void vl__entry_drop(vl_shard *sh, vl_entry *e, uint64_t hash);
 /* Destroys the value (if any) and clears F_PRESENT. */
-void entry_value_destroy(vl_shard *sh, vl_entry *e);
+void vl__entry_value_destroy(vl_shard *sh, vl_entry *e);
 /* What the value costs against max_bytes beyond the entry's allocation. */
-size_t entry_value_bytes(const vl_shard *sh, vl_entry *e);
-void bytes_adjust(vl_shard *sh, int64_t delta);
+size_t vl__entry_value_bytes(const vl_shard *sh, vl_entry *e);
+void vl__bytes_adjust(vl_shard *sh, int64_t delta);
 /* The expiry (ms since the epoch), or 0; setting 0 removes it. */
-int64_t entry_expiry(vl_shard *sh, vl_entry *e);
-void entry_set_expiry(vl_shard *sh, vl_entry *e, int64_t at);
+int64_t vl__entry_expiry(vl_shard *sh, vl_entry *e);
+void vl__entry_set_expiry(vl_shard *sh, vl_entry *e, int64_t at);
 
 /* ---- request.c ---- */
 
 /* Fails a request with `st`: a read's callback gets an empty view. */
-void req_fail(const vl_req *r, const void *key, size_t len, vl_status st);
+void vl__req_fail(const vl_req *r, const void *key, size_t len, vl_status st);
 /* Fires a waiter's completion (done(arg, st), or its join's part) and frees it. */
-void waiter_fire(vl_waiter *w, vl_status st);
-void waiter_fire_all(vl_waiter *w, vl_status st);
+void vl__waiter_fire(vl_waiter *w, vl_status st);
+void vl__waiter_fire_all(vl_waiter *w, vl_status st);
 /* A waiter for `r` (may be NULL) or a join's part; NULL if out of memory. */
-vl_waiter *waiter_new(const vl_req *r, vl_join *join);
+vl_waiter *vl__waiter_new(const vl_req *r, vl_join *join);
 
 /* ---- commit.c ---- */
 
-vl_status commit_reserve(vl_shard *sh); /* before a write runs on a CLEAN key */
-void commit_mark(vl_shard *sh, vl_entry *e, uint64_t hash, vl_policy p,
+vl_status vl__commit_reserve(vl_shard *sh); /* before a write runs on a CLEAN key */
+void vl__commit_mark(vl_shard *sh, vl_entry *e, uint64_t hash, vl_policy p,
                  const vl_req *r);
-void commit_evict(vl_shard *sh, vl_entry *e, const vl_req *r);
-void commit_pump(vl_shard *sh);        /* one step of the commit machinery */
-bool commit_due_now(vl_shard *sh);     /* another step could run now */
-void commit_completed(vl_shard *sh, vl_batch_job *job);
-void commit_flush(vl_shard *sh, vl_join *join);
-void commit_all_due(vl_shard *sh);     /* every dirty key due now */
-void commit_give_up(vl_shard *sh);     /* shutdown deadline passed */
-bool commit_idle(const vl_shard *sh);  /* nothing dirty, nothing in flight */
+void vl__commit_evict(vl_shard *sh, vl_entry *e, const vl_req *r);
+void vl__commit_pump(vl_shard *sh);        /* one step of the commit machinery */
+bool vl__commit_due_now(vl_shard *sh);     /* another step could run now */
+void vl__commit_completed(vl_shard *sh, vl_batch_job *job);
+void vl__commit_flush(vl_shard *sh, vl_join *join);
+void vl__commit_all_due(vl_shard *sh);     /* every dirty key due now */
+void vl__commit_give_up(vl_shard *sh);     /* shutdown deadline passed */
+bool vl__commit_idle(const vl_shard *sh);  /* nothing dirty, nothing in flight */
 /* Forgets every write-back record, firing its waiters with st (vl_clear;
  * no batch may be in flight). */
-void commit_forget_all(vl_shard *sh, vl_status st);
-void commit_timer_cb(uv_timer_t *t);
+void vl__commit_forget_all(vl_shard *sh, vl_status st);
+void vl__commit_timer_cb(uv_timer_t *t);
 
 /* ---- expire.c ---- */
 
 /* True if the key had expired (it is then what a load of an absent key gives). */
-bool expire_check(vl_shard *sh, vl_entry *e, uint64_t hash);
-void expire_cycle(vl_shard *sh, bool fast);
-void expire_timer_cb(uv_timer_t *t);
+bool vl__expire_check(vl_shard *sh, vl_entry *e, uint64_t hash);
+void vl__expire_cycle(vl_shard *sh, bool fast);
+void vl__expire_timer_cb(uv_timer_t *t);
 
 /* ---- load.c ---- */
 
 /* Starts the load of a new LOADING entry for `key`, with `r` its first
  * waiter (the caller made room). */
-void load_start(vl_shard *sh, uint64_t hash, const uint8_t *key, size_t len,
+void vl__load_start(vl_shard *sh, uint64_t hash, const uint8_t *key, size_t len,
                 const vl_req *r);
-void load_join(vl_shard *sh, vl_entry *e, const vl_req *r);
+void vl__load_join(vl_shard *sh, vl_entry *e, const vl_req *r);
 /* Turns an answered load into the entry's value and frees the record. On
  * VL_OK the entry is CLEAN; otherwise it is dropped, and the waiters have
  * been failed. Returns the waiters to run (VL_OK), or NULL. */
-vl_waiter *load_finish(vl_shard *sh, struct vl_load *ld, vl_entry **e, uint64_t *hash);
+vl_waiter *vl__load_finish(vl_shard *sh, struct vl_load *ld, vl_entry **e, uint64_t *hash);
 
 /* ---- dispatch.c ---- */
 
-void dispatch_msg(vl_shard *sh, vl_msg *m);
+void vl__dispatch_msg(vl_shard *sh, vl_msg *m);
 /* A load answered: its waiters run in order against the key. */
-void dispatch_loaded(vl_shard *sh, struct vl_load *ld);
+void vl__dispatch_loaded(vl_shard *sh, struct vl_load *ld);
 
 /* ---- clear.c: a shard's part in vl_clear ---- */
 
-void clear_begin(vl_shard *sh, vl_ctl *c);     /* CTL_CLEAR */
-void clear_step(vl_shard *sh);                 /* each loop turn */
-void clear_truncated(vl_shard *sh, vl_ctl *c); /* CTL_TRUNCATE_DONE */
-void clear_resume(vl_shard *sh, vl_ctl *c);    /* CTL_CLEAR_RESUME */
+void vl__clear_begin(vl_shard *sh, vl_ctl *c);     /* CTL_CLEAR */
+void vl__clear_step(vl_shard *sh);                 /* each loop turn */
+void vl__clear_truncated(vl_shard *sh, vl_ctl *c); /* CTL_TRUNCATE_DONE */
+void vl__clear_resume(vl_shard *sh, vl_ctl *c);    /* CTL_CLEAR_RESUME */
 
 #endif

@@ -26,7 +26,7 @@
 
 const void *vl_load_key(const vl_load *req, size_t *key_len) {
     *key_len = req->entry->key_len;
-    return entry_ckey(req->entry);
+    return vl__entry_ckey(req->entry);
 }
 
 void vl_load_done(vl_load *req, vl_status status, const void *bytes, size_t len,
@@ -41,31 +41,31 @@ void vl_load_done(vl_load *req, vl_status status, const void *bytes, size_t len,
         else if (len) memcpy(req->bytes, bytes, len);
         req->len = len;
     }
-    worker_post(&req->sh->rt, &req->ctl);
+    vl__worker_post(&req->sh->rt, &req->ctl);
 }
 
 static void waiter_add(vl_load *ld, const vl_req *r) {
-    vl_waiter *w = waiter_new(r, NULL);
+    vl_waiter *w = vl__waiter_new(r, NULL);
     if (!w) {
-        req_fail(r, entry_key(ld->entry), ld->entry->key_len, VL_ENOMEM);
+        vl__req_fail(r, vl__entry_key(ld->entry), ld->entry->key_len, VL_ENOMEM);
         return;
     }
     *ld->tailp = w;
     ld->tailp = &w->next;
 }
 
-void load_start(vl_shard *sh, uint64_t hash, const uint8_t *key, size_t len,
+void vl__load_start(vl_shard *sh, uint64_t hash, const uint8_t *key, size_t len,
                 const vl_req *r) {
     vl_status st = VL_ENOMEM;
     vl_load *ld = calloc(1, sizeof *ld);
-    vl_entry *e = ld ? entry_create(sh, hash, key, len, ST_LOADING, &st) : NULL;
-    if (e && (st = ptrmap_put(&sh->recs, e, (uint64_t)(uintptr_t)ld)) != VL_OK) {
-        entry_drop(sh, e, hash);
+    vl_entry *e = ld ? vl__entry_create(sh, hash, key, len, ST_LOADING, &st) : NULL;
+    if (e && (st = vl__ptrmap_put(&sh->recs, e, (uint64_t)(uintptr_t)ld)) != VL_OK) {
+        vl__entry_drop(sh, e, hash);
         e = NULL;
     }
     if (!e) {
         free(ld);
-        req_fail(r, key, len, st);
+        vl__req_fail(r, key, len, st);
         return;
     }
     ld->ctl.kind = CTL_LOAD_DONE;
@@ -82,13 +82,13 @@ void load_start(vl_shard *sh, uint64_t hash, const uint8_t *key, size_t len,
         ld->status = st;
         vl_entry *gone;
         uint64_t h;
-        vl_waiter *run = load_finish(sh, ld, &gone, &h);
+        vl_waiter *run = vl__load_finish(sh, ld, &gone, &h);
         VL_ASSERT(run == NULL); /* a failed load leaves no waiter to run */
     }
 }
 
-void load_join(vl_shard *sh, vl_entry *e, const vl_req *r) {
-    vl_load *ld = ptrmap_get_ptr(&sh->recs, e);
+void vl__load_join(vl_shard *sh, vl_entry *e, const vl_req *r) {
+    vl_load *ld = vl__ptrmap_get_ptr(&sh->recs, e);
     STAT_INC(sh, loads_coalesced);
     waiter_add(ld, r);
 }
@@ -97,18 +97,18 @@ static vl_status decode_value(vl_shard *sh, vl_load *ld) {
     vl_entry *e = ld->entry;
     char k[96];
     if (ld->len > sh->opts.value_max) {
-        vl_logf(&sh->log, VL_LOG_ERROR, "key '%s': stored value of %zu bytes exceeds value_max (%u)",
-                vl_key_repr(entry_key(e), e->key_len, k, sizeof k), ld->len,
+        vl__logf(&sh->log, VL_LOG_ERROR, "key '%s': stored value of %zu bytes exceeds value_max (%u)",
+                vl_key_repr(vl__entry_key(e), e->key_len, k, sizeof k), ld->len,
                 sh->opts.value_max);
         return VL_ETOOBIG;
     }
-    vl_status st = sh->type.decode(sh->type.ctx, entry_key(e), e->key_len, ld->bytes,
-                                    ld->len, entry_value(e));
+    vl_status st = sh->type.decode(sh->type.ctx, vl__entry_key(e), e->key_len, ld->bytes,
+                                    ld->len, vl__entry_value(e));
     if (st == VL_OK) return VL_OK;
     if (st != VL_ENOMEM) {
         STAT_INC(sh, corrupt);
-        vl_logf(&sh->log, VL_LOG_ERROR, "key '%s': stored value is corrupt (%zu bytes, type %s: %s)",
-                vl_key_repr(entry_key(e), e->key_len, k, sizeof k), ld->len,
+        vl__logf(&sh->log, VL_LOG_ERROR, "key '%s': stored value is corrupt (%zu bytes, type %s: %s)",
+                vl_key_repr(vl__entry_key(e), e->key_len, k, sizeof k), ld->len,
                 sh->type.name ? sh->type.name : "?", vl_strerror(st));
         st = VL_ECORRUPT;
     }
@@ -118,7 +118,7 @@ static vl_status decode_value(vl_shard *sh, vl_load *ld) {
 /* Turns the upstream's answer into the entry's value. */
 static vl_status resolve(vl_shard *sh, vl_load *ld) {
     vl_status st = ld->status;
-    if (st == VL_OK && ld->expires_at != 0 && ld->expires_at <= vl_wall_ms())
+    if (st == VL_OK && ld->expires_at != 0 && ld->expires_at <= vl__wall_ms())
         st = VL_ENOTFOUND; /* an upstream that did not filter: never resurrect */
     vl_entry *e = ld->entry;
     const vl_type *t = &sh->type;
@@ -126,33 +126,33 @@ static vl_status resolve(vl_shard *sh, vl_load *ld) {
         st = decode_value(sh, ld);
         if (st != VL_OK) return st;
         e->flags |= F_PRESENT;
-        int64_t at = t->expires_at ? t->expires_at(t->ctx, entry_value(e)) : ld->expires_at;
-        if (at) entry_set_expiry(sh, e, at);
+        int64_t at = t->expires_at ? t->expires_at(t->ctx, vl__entry_value(e)) : ld->expires_at;
+        if (at) vl__entry_set_expiry(sh, e, at);
     } else if (st == VL_ENOTFOUND) {
-        st = t->init ? t->init(t->ctx, entry_key(e), e->key_len, entry_value(e)) : VL_ENOTFOUND;
+        st = t->init ? t->init(t->ctx, vl__entry_key(e), e->key_len, vl__entry_value(e)) : VL_ENOTFOUND;
         if (st == VL_OK) e->flags |= F_PRESENT;
         else if (st != VL_ENOTFOUND) return st;
     } else {
         return st;
     }
-    bytes_adjust(sh, (int64_t)entry_value_bytes(sh, e));
+    vl__bytes_adjust(sh, (int64_t)vl__entry_value_bytes(sh, e));
     return VL_OK;
 }
 
 static void fail_waiters(vl_waiter *w, const void *key, size_t len, vl_status st) {
     while (w) {
         vl_waiter *next = w->next;
-        req_fail(&w->req, key, len, st);
+        vl__req_fail(&w->req, key, len, st);
         free(w);
         w = next;
     }
 }
 
-vl_waiter *load_finish(vl_shard *sh, vl_load *ld, vl_entry **ep, uint64_t *hashp) {
+vl_waiter *vl__load_finish(vl_shard *sh, vl_load *ld, vl_entry **ep, uint64_t *hashp) {
     vl_entry *e = *ep = ld->entry;
     sh->inflight_loads--;
     STAT_SET(sh, inflight_loads, sh->inflight_loads);
-    ptrmap_del(&sh->recs, e);
+    vl__ptrmap_del(&sh->recs, e);
     vl_status st = resolve(sh, ld);
     free(ld->bytes);
     vl_waiter *w = ld->head;
@@ -161,10 +161,10 @@ vl_waiter *load_finish(vl_shard *sh, vl_load *ld, vl_entry **ep, uint64_t *hashp
     if (st != VL_OK) {
         STAT_INC(sh, loads_failed);
         /* Fail the waiters while the key bytes still exist, then drop. */
-        fail_waiters(w, entry_key(e), e->key_len, st);
-        entry_drop(sh, e, hash);
+        fail_waiters(w, vl__entry_key(e), e->key_len, st);
+        vl__entry_drop(sh, e, hash);
         return NULL;
     }
-    entry_set_state(e, ST_CLEAN);
+    vl__entry_set_state(e, ST_CLEAN);
     return w;
 }

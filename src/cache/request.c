@@ -9,7 +9,7 @@
 
 #include "cache/internal.h"
 
-void req_fail(const vl_req *r, const void *key, size_t len, vl_status st) {
+void vl__req_fail(const vl_req *r, const void *key, size_t len, vl_status st) {
     if (r->op == MSG_READ || r->op == MSG_READ_CACHED) {
         vl_view v = {key, len, NULL, 0};
         r->fn.read(r->arg, st, &v);
@@ -18,7 +18,7 @@ void req_fail(const vl_req *r, const void *key, size_t len, vl_status st) {
     }
 }
 
-vl_waiter *waiter_new(const vl_req *r, vl_join *join) {
+vl_waiter *vl__waiter_new(const vl_req *r, vl_join *join) {
     vl_waiter *w = calloc(1, sizeof *w);
     if (!w) return NULL;
     if (r) w->req = *r;
@@ -26,16 +26,16 @@ vl_waiter *waiter_new(const vl_req *r, vl_join *join) {
     return w;
 }
 
-void waiter_fire(vl_waiter *w, vl_status st) {
-    if (w->join) join_part_done(w->join, st);
+void vl__waiter_fire(vl_waiter *w, vl_status st) {
+    if (w->join) vl__join_part_done(w->join, st);
     else if (w->req.done) w->req.done(w->req.arg, st);
     free(w);
 }
 
-void waiter_fire_all(vl_waiter *w, vl_status st) {
+void vl__waiter_fire_all(vl_waiter *w, vl_status st) {
     while (w) {
         vl_waiter *next = w->next;
-        waiter_fire(w, st);
+        vl__waiter_fire(w, st);
         w = next;
     }
 }

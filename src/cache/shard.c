@@ -3,8 +3,8 @@
  * cache's parts (requests, loads, commits, expiry, clear), and its shutdown.
  *
  * Owns: the shard's life and its shutdown phases.
- * Threads: shard_init, shard_fini, shard_start and shard_post_all on the
- * opening thread (shard_post_all on any); the rest on the shard's thread.
+ * Threads: vl__shard_init, vl__shard_fini, vl__shard_start and vl__shard_post_all on the
+ * opening thread (vl__shard_post_all on any); the rest on the shard's thread.
  *
  * ==== The loop ====
  *
@@ -48,31 +48,31 @@
 
 static bool has_work(void *arg) {
     vl_shard *sh = arg;
-    return ctlq_pending(&sh->rt.ctl) ||
-           (sh->clear_phase == CLR_NONE && mailbox_peek(&sh->rt.mb) != NULL);
+    return vl__ctlq_pending(&sh->rt.ctl) ||
+           (sh->clear_phase == CLR_NONE && vl__mailbox_peek(&sh->rt.mb) != NULL);
 }
 
 /* ---- shutdown phases ------------------------------------------------- */
 
 static void begin_shutdown(vl_shard *sh) {
     if (sh->phase != PH_RUNNING) return;
-    mailbox_close_intake(&sh->rt.mb);
+    vl__mailbox_close_intake(&sh->rt.mb);
     sh->phase = PH_DRAINING;
 }
 
 static void shutdown_step(vl_shard *sh) {
     if (sh->clear_phase != CLR_NONE) return; /* a clear ends first */
-    if (sh->phase == PH_DRAINING && mailbox_finished(&sh->rt.mb)) {
+    if (sh->phase == PH_DRAINING && vl__mailbox_finished(&sh->rt.mb)) {
         sh->phase = PH_FLUSHING;
         sh->close_deadline_us = sh->now_us + (int64_t)sh->opts.close_timeout_ms * 1000;
-        commit_all_due(sh);
+        vl__commit_all_due(sh);
     }
     if (sh->phase != PH_FLUSHING) return;
-    if (sh->now_us >= sh->close_deadline_us) commit_give_up(sh);
-    if (sh->inflight_loads == 0 && commit_idle(sh)) {
+    if (sh->now_us >= sh->close_deadline_us) vl__commit_give_up(sh);
+    if (sh->inflight_loads == 0 && vl__commit_idle(sh)) {
         sh->phase = PH_DONE;
         if (sh->uncommitted)
-            vl_logf(&sh->log, VL_LOG_ERROR,
+            vl__logf(&sh->log, VL_LOG_ERROR,
                     "shard %u: close deadline passed; %llu keys left uncommitted (last error: %s)",
                     sh->index, (unsigned long long)sh->uncommitted, vl_strerror(sh->last_error));
     }
@@ -82,18 +82,18 @@ static void shutdown_step(vl_shard *sh) {
 
 static uint32_t drain_ctl(vl_shard *sh) {
     uint32_t n = 0;
-    for (vl_ctl *c = ctlq_take(&sh->rt.ctl); c; n++) {
+    for (vl_ctl *c = vl__ctlq_take(&sh->rt.ctl); c; n++) {
         vl_ctl *next = c->next;
         switch ((vl_ctl_kind)c->kind) {
         case CTL_LOAD_DONE:
-            dispatch_loaded(sh, VL_CONTAINER_OF(c, struct vl_load, ctl));
+            vl__dispatch_loaded(sh, VL_CONTAINER_OF(c, struct vl_load, ctl));
             break;
         case CTL_BATCH_DONE:
-            commit_completed(sh, VL_CONTAINER_OF(c, vl_batch_job, ctl));
+            vl__commit_completed(sh, VL_CONTAINER_OF(c, vl_batch_job, ctl));
             break;
         case CTL_FLUSH: {
             vl_cmd *cmd = VL_CONTAINER_OF(c, vl_cmd, ctl);
-            commit_flush(sh, cmd->join);
+            vl__commit_flush(sh, cmd->join);
             free(cmd);
             break;
         }
@@ -110,13 +110,13 @@ static uint32_t drain_ctl(vl_shard *sh) {
             break;
         }
         case CTL_CLEAR:
-            clear_begin(sh, c);
+            vl__clear_begin(sh, c);
             break;
         case CTL_TRUNCATE_DONE:
-            clear_truncated(sh, c);
+            vl__clear_truncated(sh, c);
             break;
         case CTL_CLEAR_RESUME:
-            clear_resume(sh, c);
+            vl__clear_resume(sh, c);
             break;
         }
         c = next;
@@ -126,7 +126,7 @@ static uint32_t drain_ctl(vl_shard *sh) {
 
 static void poll_loop(vl_shard *sh) {
     uv_run(&sh->rt.loop, UV_RUN_NOWAIT);
-    sh->now_us = vl_mono_us();
+    sh->now_us = vl__mono_us();
 }
 
 /* Serves queued requests. The mailbox shows what comes next, so the table's
@@ -137,15 +137,15 @@ static uint32_t drain_mailbox(vl_shard *sh) {
     vl_mailbox *mb = &sh->rt.mb;
     uint32_t n = 0, max = (uint32_t)mb->mask + 1;
     vl_msg *m, *ahead;
-    if ((ahead = mailbox_peek_ahead(mb, 1)) != NULL) table_prefetch_slot(&sh->table, ahead->hash);
-    while (n < max && (m = mailbox_peek(mb)) != NULL) {
-        if ((ahead = mailbox_peek_ahead(mb, 2)) != NULL)
-            table_prefetch_slot(&sh->table, ahead->hash);
-        if ((ahead = mailbox_peek_ahead(mb, 1)) != NULL)
-            table_prefetch_entry(&sh->table, ahead->hash);
-        dispatch_msg(sh, m);
-        mailbox_release(mb);
-        if (++n % VL_POLL_EVERY_REQUESTS == 0) sh->now_us = vl_mono_us();
+    if ((ahead = vl__mailbox_peek_ahead(mb, 1)) != NULL) vl__table_prefetch_slot(&sh->table, ahead->hash);
+    while (n < max && (m = vl__mailbox_peek(mb)) != NULL) {
+        if ((ahead = vl__mailbox_peek_ahead(mb, 2)) != NULL)
+            vl__table_prefetch_slot(&sh->table, ahead->hash);
+        if ((ahead = vl__mailbox_peek_ahead(mb, 1)) != NULL)
+            vl__table_prefetch_entry(&sh->table, ahead->hash);
+        vl__dispatch_msg(sh, m);
+        vl__mailbox_release(mb);
+        if (++n % VL_POLL_EVERY_REQUESTS == 0) sh->now_us = vl__mono_us();
     }
     return n;
 }
@@ -153,41 +153,41 @@ static uint32_t drain_mailbox(vl_shard *sh) {
 static bool spin_for_work(vl_shard *sh) {
     uint32_t us = sh->opts.spin_us;
     if (us == 0) return false;
-    int64_t end = vl_mono_us() + us;
+    int64_t end = vl__mono_us() + us;
     do {
         sched_yield(); /* not a pause loop: see the note above */
         if (has_work(sh)) return true;
-    } while (vl_mono_us() < end);
+    } while (vl__mono_us() < end);
     return false;
 }
 
 static void shard_loop(vl_shard *sh) {
-    int64_t last_poll = vl_mono_us();
+    int64_t last_poll = vl__mono_us();
     while (sh->phase != PH_DONE) {
-        sh->now_us = vl_mono_us();
+        sh->now_us = vl__mono_us();
         uint32_t n = drain_ctl(sh);
-        clear_step(sh);
+        vl__clear_step(sh);
         n += drain_mailbox(sh);
-        commit_pump(sh);
-        if (commit_due_now(sh)) n++; /* more to snapshot on the next turn */
+        vl__commit_pump(sh);
+        if (vl__commit_due_now(sh)) n++; /* more to snapshot on the next turn */
         shutdown_step(sh);
         if (sh->phase == PH_DONE) break;
         if (n > 0) {
-            if (vl_mono_us() - last_poll >= 1000) {
+            if (vl__mono_us() - last_poll >= 1000) {
                 poll_loop(sh);
-                last_poll = vl_mono_us();
+                last_poll = vl__mono_us();
             }
             continue;
         }
         poll_loop(sh);
         if (has_work(sh) || spin_for_work(sh)) continue;
         if (sh->expire_fast && sh->now_us >= sh->expire_fast_at_us) {
-            expire_cycle(sh, true); /* the slow cycle ran out of time */
-            sh->expire_fast_at_us = vl_mono_us() + 2 * (int64_t)sh->opts.expire.fast_us;
+            vl__expire_cycle(sh, true); /* the slow cycle ran out of time */
+            sh->expire_fast_at_us = vl__mono_us() + 2 * (int64_t)sh->opts.expire.fast_us;
             continue;
         }
-        worker_sleep(&sh->rt, has_work, sh);
-        last_poll = vl_mono_us();
+        vl__worker_sleep(&sh->rt, has_work, sh);
+        last_poll = vl__mono_us();
     }
 }
 
@@ -197,7 +197,7 @@ static void shard_loop(vl_shard *sh) {
  * least the bound (keys spread by hash, not evenly). */
 static uint64_t share(uint64_t bound, uint32_t n) { return bound ? (bound + n - 1) / n : 0; }
 
-vl_status shard_init(vl_shard *sh, const vl_shard_config *cfg) {
+vl_status vl__shard_init(vl_shard *sh, const vl_shard_config *cfg) {
     sh->opts = *cfg->opts;
     sh->type = *cfg->type;
     sh->upstream = *cfg->upstream;
@@ -206,33 +206,33 @@ vl_status shard_init(vl_shard *sh, const vl_shard_config *cfg) {
     sh->nshards = cfg->nshards;
     sh->peers = cfg->peers;
     sh->gate = cfg->gate;
-    sh->rng.s = (uint64_t)vl_mono_us() * 0x9e3779b97f4a7c15ull + sh->index;
+    sh->rng.s = (uint64_t)vl__mono_us() * 0x9e3779b97f4a7c15ull + sh->index;
     sh->max_keys = share(sh->opts.max_keys, sh->nshards);
     sh->max_bytes = share(sh->opts.max_bytes, sh->nshards);
-    slab_init(&sh->slab);
-    heap_init(&sh->due);
-    heap_init(&sh->ages);
-    if (worker_init(&sh->rt, sh->opts.mailbox, sh->index, cfg->owner) != VL_OK) return VL_ENOMEM;
-    if (table_init(&sh->table, sh->max_keys) != VL_OK) return VL_ENOMEM;
-    if (ptrmap_init(&sh->recs) != VL_OK) return VL_ENOMEM;
-    if (ptrmap_init(&sh->expiry) != VL_OK) return VL_ENOMEM;
-    return evict_init(&sh->ev, &sh->opts, &sh->table, &sh->rng, &sh->lru_clock, sh->max_keys);
+    vl__slab_init(&sh->slab);
+    vl__heap_init(&sh->due);
+    vl__heap_init(&sh->ages);
+    if (vl__worker_init(&sh->rt, sh->opts.mailbox, sh->index, cfg->owner) != VL_OK) return VL_ENOMEM;
+    if (vl__table_init(&sh->table, sh->max_keys) != VL_OK) return VL_ENOMEM;
+    if (vl__ptrmap_init(&sh->recs) != VL_OK) return VL_ENOMEM;
+    if (vl__ptrmap_init(&sh->expiry) != VL_OK) return VL_ENOMEM;
+    return vl__evict_init(&sh->ev, &sh->opts, &sh->table, &sh->rng, &sh->lru_clock, sh->max_keys);
 }
 
-void shard_fini(vl_shard *sh) {
-    for (vl_ctl *c = ctlq_take(&sh->rt.ctl); c;) { /* commands never taken */
+void vl__shard_fini(vl_shard *sh) {
+    for (vl_ctl *c = vl__ctlq_take(&sh->rt.ctl); c;) { /* commands never taken */
         vl_ctl *next = c->next;
         free(VL_CONTAINER_OF(c, vl_cmd, ctl));
         c = next;
     }
-    worker_fini(&sh->rt);
-    table_free(&sh->table);
-    ptrmap_free(&sh->recs);
-    ptrmap_free(&sh->expiry);
-    heap_free(&sh->due);
-    heap_free(&sh->ages);
-    evict_free(&sh->ev);
-    slab_destroy(&sh->slab);
+    vl__worker_fini(&sh->rt);
+    vl__table_free(&sh->table);
+    vl__ptrmap_free(&sh->recs);
+    vl__ptrmap_free(&sh->expiry);
+    vl__heap_free(&sh->due);
+    vl__heap_free(&sh->ages);
+    vl__evict_free(&sh->ev);
+    vl__slab_destroy(&sh->slab);
     free(sh->spare);
 }
 
@@ -245,7 +245,7 @@ static void up_log(void *ctx, vl_log_level level, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    vl_logf(&sh->log, level, "upstream %s, shard %u: %s", sh->upstream.ops->name, sh->index,
+    vl__logf(&sh->log, level, "upstream %s, shard %u: %s", sh->upstream.ops->name, sh->index,
             msg);
 }
 
@@ -259,8 +259,8 @@ static vl_status shard_setup(vl_shard *sh) {
     uv_timer_init(loop, &sh->expire_timer);
     sh->expire_timer.data = sh;
     uint64_t period = 1000 / sh->opts.expire.hz;
-    uv_timer_start(&sh->expire_timer, expire_timer_cb, period, period);
-    sh->now_us = vl_mono_us();
+    uv_timer_start(&sh->expire_timer, vl__expire_timer_cb, period, period);
+    sh->now_us = vl__mono_us();
     sh->env.shard = sh->index;
     sh->env.shards = sh->nshards;
     sh->env.loop = loop;
@@ -269,7 +269,7 @@ static vl_status shard_setup(vl_shard *sh) {
     sh->env.log_ctx = sh;
     vl_status st = sh->upstream.ops->open(sh->upstream.ctx, &sh->env, &sh->up);
     if (st != VL_OK)
-        vl_logf(&sh->log, VL_LOG_ERROR, "upstream %s failed to open on shard %u: %s",
+        vl__logf(&sh->log, VL_LOG_ERROR, "upstream %s failed to open on shard %u: %s",
                 sh->upstream.ops->name, sh->index, vl_strerror(st));
     return st;
 }
@@ -277,10 +277,10 @@ static vl_status shard_setup(vl_shard *sh) {
 static void free_entries(vl_shard *sh) {
     const vl_type *t = &sh->type;
     for (uint64_t i = 0; i < sh->table.cap; i++) {
-        vl_entry *e = table_slot(&sh->table, i);
+        vl_entry *e = vl__table_slot(&sh->table, i);
         if (!e) continue;
-        if ((e->flags & F_PRESENT) && t->destroy) t->destroy(t->ctx, entry_value(e));
-        slab_free(&sh->slab, e, entry_alloc_size(e->key_len, t->size));
+        if ((e->flags & F_PRESENT) && t->destroy) t->destroy(t->ctx, vl__entry_value(e));
+        vl__slab_free(&sh->slab, e, vl__entry_alloc_size(e->key_len, t->size));
     }
 }
 
@@ -291,23 +291,23 @@ static void free_entries(vl_shard *sh) {
  * descriptor. */
 static void shard_main(vl_worker *w, void *arg) {
     vl_shard *sh = arg;
-    bool loop_open = worker_loop_open(w) == VL_OK;
+    bool loop_open = vl__worker_loop_open(w) == VL_OK;
     vl_status st = loop_open ? shard_setup(sh) : VL_ENOMEM;
-    gate_report(sh->gate, st);
+    vl__gate_report(sh->gate, st);
     if (st == VL_OK) shard_loop(sh);
-    else gate_wait_over(sh->gate);
-    worker_finish(w);
+    else vl__gate_wait_over(sh->gate);
+    vl__worker_finish(w);
     if (st == VL_OK) drain_ctl(sh); /* tasks posted before it finished */
     if (st == VL_OK) sh->upstream.ops->close(sh->up);
     free_entries(sh);
-    if (loop_open) worker_loop_close(w);
+    if (loop_open) vl__worker_loop_close(w);
     if (st == VL_OK && sh->finish)
-        join_part_done(sh->finish, sh->uncommitted ? VL_EUNCOMMITTED : VL_OK);
+        vl__join_part_done(sh->finish, sh->uncommitted ? VL_EUNCOMMITTED : VL_OK);
 }
 
-vl_status shard_start(vl_shard *sh) { return worker_start(&sh->rt, shard_main, sh); }
+vl_status vl__shard_start(vl_shard *sh) { return vl__worker_start(&sh->rt, shard_main, sh); }
 
-vl_status shard_post_all(vl_shard *shards, uint32_t n, uint32_t kind, vl_join *join) {
+vl_status vl__shard_post_all(vl_shard *shards, uint32_t n, uint32_t kind, vl_join *join) {
     vl_cmd **cmds = calloc(n, sizeof *cmds);
     if (!cmds) return VL_ENOMEM;
     for (uint32_t i = 0; i < n; i++) {
@@ -320,7 +320,7 @@ vl_status shard_post_all(vl_shard *shards, uint32_t n, uint32_t kind, vl_join *j
         cmds[i]->ctl.kind = kind;
         cmds[i]->join = join;
     }
-    for (uint32_t i = 0; i < n; i++) worker_post(&shards[i].rt, &cmds[i]->ctl);
+    for (uint32_t i = 0; i < n; i++) vl__worker_post(&shards[i].rt, &cmds[i]->ctl);
     free(cmds);
     return VL_OK;
 }

@@ -6,7 +6,7 @@
  * Owns: struct vl_shard, its counters, the control messages a shard takes,
  * and the calls the service makes on shards (init, start, posting commands,
  * starting a clear). Between the cache's own files: cache/internal.h.
- * Threads: shard_init and shard_fini on the opening thread, before the
+ * Threads: vl__shard_init and vl__shard_fini on the opening thread, before the
  * shard's thread starts and after it ended; the counters any thread (one
  * writer: the shard); everything else on the shard's own thread, except
  * what is marked "any thread".
@@ -152,23 +152,23 @@ typedef struct vl_shard {
     vl_shard_stats st;
 } vl_shard;
 
-/* Opening thread. VL_OK or VL_ENOMEM; after a failure shard_fini still
+/* Opening thread. VL_OK or VL_ENOMEM; after a failure vl__shard_fini still
  * applies. */
-vl_status shard_init(vl_shard *sh, const vl_shard_config *cfg);
-void shard_fini(vl_shard *sh);
+vl_status vl__shard_init(vl_shard *sh, const vl_shard_config *cfg);
+void vl__shard_fini(vl_shard *sh);
 /* Starts the shard's thread, which opens its upstream instance and reports
  * to the gate. Opening thread. */
-vl_status shard_start(vl_shard *sh);
+vl_status vl__shard_start(vl_shard *sh);
 
 /* Posts `kind` (CTL_FLUSH, CTL_SHUTDOWN) with `join` to every shard, all or
  * nothing: VL_OK or VL_ENOMEM. Any thread. */
-vl_status shard_post_all(vl_shard *shards, uint32_t n, uint32_t kind, vl_join *join);
+vl_status vl__shard_post_all(vl_shard *shards, uint32_t n, uint32_t kind, vl_join *join);
 
 /* vl_clear's work on the shards (clear.c): starts a clear of all `n`
  * shards. `busy` is the caller's flag, set while the clear is under way;
  * the clear resets it before done(arg, status) runs. VL_OK or VL_ENOMEM
  * (then `busy` is reset already). Any thread. */
-vl_status clear_start(vl_shard *shards, uint32_t n, _Atomic int *busy, vl_done_cb done,
+vl_status vl__clear_start(vl_shard *shards, uint32_t n, _Atomic int *busy, vl_done_cb done,
                       void *arg);
 
 #endif

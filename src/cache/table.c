@@ -21,7 +21,7 @@ static uint64_t next_of(uint64_t i, uint64_t cap) { return i + 1 == cap ? 0 : i 
 
 static uint64_t fits(uint64_t count) { return count * 100 / TABLE_MAX_LOAD + 1; }
 
-vl_status table_init(vl_table *t, uint64_t hint) {
+vl_status vl__table_init(vl_table *t, uint64_t hint) {
     uint64_t cap = fits(hint);
     if (cap < TABLE_MIN) cap = TABLE_MIN;
     if (cap > UINT32_MAX) return VL_ENOMEM; /* the home slot scales 32 hash bits */
@@ -32,28 +32,28 @@ vl_status table_init(vl_table *t, uint64_t hint) {
     return VL_OK;
 }
 
-void table_free(vl_table *t) {
+void vl__table_free(vl_table *t) {
     free(t->slots);
     t->slots = NULL;
     t->cap = t->count = 0;
 }
 
-vl_entry *table_find(const vl_table *t, uint64_t hash, const void *key, size_t len) {
+vl_entry *vl__table_find(const vl_table *t, uint64_t hash, const void *key, size_t len) {
     uint64_t tag = tag_of(hash) << 48;
     for (uint64_t i = home_of(hash, t->cap);; i = next_of(i, t->cap)) {
         uint64_t s = t->slots[i];
         if (!s) return NULL;
         if ((s & ~ADDR_MASK) != tag) continue;
         vl_entry *e = (vl_entry *)(uintptr_t)(s & ADDR_MASK);
-        if (entry_key_eq(e, key, len)) return e;
+        if (vl__entry_key_eq(e, key, len)) return e;
     }
 }
 
-void table_prefetch_slot(const vl_table *t, uint64_t hash) {
+void vl__table_prefetch_slot(const vl_table *t, uint64_t hash) {
     __builtin_prefetch(&t->slots[home_of(hash, t->cap)]);
 }
 
-void table_prefetch_entry(const vl_table *t, uint64_t hash) {
+void vl__table_prefetch_entry(const vl_table *t, uint64_t hash) {
     uint64_t s = t->slots[home_of(hash, t->cap)];
     if (s && (s & ~ADDR_MASK) == tag_of(hash) << 48) __builtin_prefetch((void *)(uintptr_t)(s & ADDR_MASK));
 }
@@ -66,7 +66,7 @@ static void place(uint64_t *slots, uint64_t cap, uint64_t hash, uint64_t slot) {
 
 static uint64_t hash_at(uint64_t slot) {
     const vl_entry *e = (const vl_entry *)(uintptr_t)(slot & ADDR_MASK);
-    return vl_hash_key(entry_ckey(e), e->key_len);
+    return vl__hash_key(vl__entry_ckey(e), e->key_len);
 }
 
 static vl_status grow(vl_table *t) {
@@ -82,7 +82,7 @@ static vl_status grow(vl_table *t) {
     return VL_OK;
 }
 
-vl_status table_insert(vl_table *t, uint64_t hash, vl_entry *e) {
+vl_status vl__table_insert(vl_table *t, uint64_t hash, vl_entry *e) {
     if ((uint64_t)(uintptr_t)e & ~ADDR_MASK) {
         fprintf(stderr, "vellir: entry address %p does not fit in 48 bits; this platform's "
                         "address space is not supported (see src/cache/table.h)\n", (void *)e);
@@ -97,13 +97,13 @@ vl_status table_insert(vl_table *t, uint64_t hash, vl_entry *e) {
     return VL_OK;
 }
 
-void table_remove(vl_table *t, uint64_t hash, vl_entry *e) {
+void vl__table_remove(vl_table *t, uint64_t hash, vl_entry *e) {
     uint64_t hole = home_of(hash, t->cap);
     while ((t->slots[hole] & ADDR_MASK) != (uint64_t)(uintptr_t)e) hole = next_of(hole, t->cap);
     t->slots[hole] = 0;
     t->count--;
     for (uint64_t i = next_of(hole, t->cap); t->slots[i]; i = next_of(i, t->cap)) {
-        if (vl_probe_may_stay(hole, home_of(hash_at(t->slots[i]), t->cap), i)) continue;
+        if (vl__probe_may_stay(hole, home_of(hash_at(t->slots[i]), t->cap), i)) continue;
         t->slots[hole] = t->slots[i];
         t->slots[i] = 0;
         hole = i;

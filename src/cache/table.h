@@ -17,7 +17,7 @@
  * tombstones). No hash is stored: a move recomputes it from the key.
  *
  * Bits of the 64-bit XXH3 key hash: the high 32 pick the shard
- * (vl_shard_index), the low 32 the home slot, bits 32-47 the tag.
+ * (vl__shard_index), the low 32 the home slot, bits 32-47 the tag.
  */
 #ifndef VL_TABLE_H
 #define VL_TABLE_H
@@ -35,19 +35,19 @@ typedef struct vl_table {
 } vl_table;
 
 /* Sized so that `capacity_hint` keys fit without growing. */
-vl_status table_init(vl_table *t, uint64_t capacity_hint);
-void table_free(vl_table *t);
-vl_entry *table_find(const vl_table *t, uint64_t hash, const void *key, size_t len);
+vl_status vl__table_init(vl_table *t, uint64_t capacity_hint);
+void vl__table_free(vl_table *t);
+vl_entry *vl__table_find(const vl_table *t, uint64_t hash, const void *key, size_t len);
 /* Adds `e`, whose key must not be in the table. VL_OK or VL_ENOMEM. */
-vl_status table_insert(vl_table *t, uint64_t hash, vl_entry *e);
+vl_status vl__table_insert(vl_table *t, uint64_t hash, vl_entry *e);
 /* Removes `e`, which must be in the table. */
-void table_remove(vl_table *t, uint64_t hash, vl_entry *e);
+void vl__table_remove(vl_table *t, uint64_t hash, vl_entry *e);
 /* Prefetching for a lookup soon: first the key's home slot, then (once that
  * slot is in cache) the entry it points to, if its tag matches. */
-void table_prefetch_slot(const vl_table *t, uint64_t hash);
-void table_prefetch_entry(const vl_table *t, uint64_t hash);
+void vl__table_prefetch_slot(const vl_table *t, uint64_t hash);
+void vl__table_prefetch_entry(const vl_table *t, uint64_t hash);
 /* The entry in slot i (i < cap), or NULL: for sampling and iteration. */
-static inline vl_entry *table_slot(const vl_table *t, uint64_t i) {
+static inline vl_entry *vl__table_slot(const vl_table *t, uint64_t i) {
     return (vl_entry *)(uintptr_t)(t->slots[i] & ((1ull << 48) - 1));
 }
 

@@ -165,7 +165,7 @@ static const vl_cbor_head *take(vl_cbor_dec *d, vl_cbor_type want) {
 /* Takes a complete item of type `want`. */
 static const vl_cbor_head *take_leaf(vl_cbor_dec *d, vl_cbor_type want) {
     const vl_cbor_head *h = take(d, want);
-    if (h) vl_nest_item(&d->nest);
+    if (h) vl__nest_item(&d->nest);
     return h;
 }
 
@@ -175,7 +175,7 @@ static const vl_cbor_head *take_open(vl_cbor_dec *d, vl_cbor_type want) {
     const vl_cbor_head *h = take(d, want);
     if (!h) return NULL;
     uint64_t items = want == VL_CBOR_TAG ? 1 : want == VL_CBOR_MAP ? 2 * h->u : h->u;
-    if (vl_nest_open(&d->nest, items)) return h;
+    if (vl__nest_open(&d->nest, items)) return h;
     dec_fail(d);
     return NULL;
 }
@@ -224,7 +224,7 @@ bool vl_cbor_read_text(vl_cbor_dec *d, const char **p, size_t *n) {
     const vl_cbor_head *h = take_leaf(d, VL_CBOR_TEXT);
     *p = NULL;
     *n = 0;
-    if (!h || !vl_utf8_valid(h->ptr, (size_t)h->u)) return h ? dec_fail(d) : false;
+    if (!h || !vl__utf8_valid(h->ptr, (size_t)h->u)) return h ? dec_fail(d) : false;
     *p = (const char *)h->ptr;
     *n = (size_t)h->u;
     return true;

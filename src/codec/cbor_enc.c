@@ -74,14 +74,14 @@ static bool enc_wrote(vl_cbor_enc *e, size_t n) {
 /* Writes one complete item whose whole encoding is a head. */
 static void enc_leaf(vl_cbor_enc *e, head_fn fn, uint64_t v) {
     unsigned char *p = enc_room(e, VL_CBOR_HEAD_MAX);
-    if (p && enc_wrote(e, fn(v, p, VL_CBOR_HEAD_MAX))) vl_nest_item(&e->nest);
+    if (p && enc_wrote(e, fn(v, p, VL_CBOR_HEAD_MAX))) vl__nest_item(&e->nest);
 }
 
 /* Writes a container head that `items` following items complete. */
 static void enc_open(vl_cbor_enc *e, head_fn fn, uint64_t v, uint64_t items) {
     unsigned char *p = enc_room(e, VL_CBOR_HEAD_MAX);
     if (!p || !enc_wrote(e, fn(v, p, VL_CBOR_HEAD_MAX))) return;
-    if (!vl_nest_open(&e->nest, items)) enc_fail(e, VL_EENCODE);
+    if (!vl__nest_open(&e->nest, items)) enc_fail(e, VL_EENCODE);
 }
 
 /* Writes a string head and its `n` bytes. */
@@ -99,7 +99,7 @@ static void enc_string(vl_cbor_enc *e, head_fn fn, const void *p, size_t n) {
     }
     if (n) memcpy(dst + h, p, n);
     e->out->len += h + n;
-    vl_nest_item(&e->nest);
+    vl__nest_item(&e->nest);
 }
 
 void vl_cbor_uint(vl_cbor_enc *e, uint64_t v) {
@@ -124,7 +124,7 @@ void vl_cbor_bool(vl_cbor_enc *e, bool v) { enc_leaf(e, head_bool, v); }
 void vl_cbor_null(vl_cbor_enc *e) { enc_leaf(e, head_null, 0); }
 
 void vl_cbor_text(vl_cbor_enc *e, const char *p, size_t n) {
-    if (e->status == VL_OK && !vl_utf8_valid((const uint8_t *)p, n)) {
+    if (e->status == VL_OK && !vl__utf8_valid((const uint8_t *)p, n)) {
         enc_fail(e, VL_EENCODE);
         return;
     }
@@ -208,7 +208,7 @@ static size_t put_double(double v, unsigned char *p) {
 
 void vl_cbor_double(vl_cbor_enc *e, double v) {
     unsigned char *p = enc_room(e, VL_CBOR_HEAD_MAX);
-    if (p && enc_wrote(e, put_double(v, p))) vl_nest_item(&e->nest);
+    if (p && enc_wrote(e, put_double(v, p))) vl__nest_item(&e->nest);
 }
 
 /* ---- status ---- */

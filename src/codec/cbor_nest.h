@@ -2,7 +2,7 @@
  * cbor_nest.h -- counting the items of open CBOR containers, shared by the
  * encoder (cbor_enc.c) and the decoder (cbor_dec.c).
  *
- * Owns: vl_nest_item, vl_nest_open over a caller's vl_cbor_nest.
+ * Owns: vl__nest_item, vl__nest_open over a caller's vl_cbor_nest.
  * Threads: pure functions over the caller's struct; any thread.
  *
  * A container (array, map, tag) that still waits for items is "open": the
@@ -19,7 +19,7 @@
 #include "vellir_cbor.h"
 
 /* One complete item: count it, closing every container it completes. */
-static inline void vl_nest_item(vl_cbor_nest *n) {
+static inline void vl__nest_item(vl_cbor_nest *n) {
     while (n->depth > 0) {
         if (--n->left[n->depth - 1] > 0) return;
         n->depth--;
@@ -29,9 +29,9 @@ static inline void vl_nest_item(vl_cbor_nest *n) {
 /* A container head that needs `items` more items. An empty container is
  * complete at once. False if it would be one more than
  * VL_CBOR_DEPTH_MAX deep. */
-static inline bool vl_nest_open(vl_cbor_nest *n, uint64_t items) {
+static inline bool vl__nest_open(vl_cbor_nest *n, uint64_t items) {
     if (items == 0) {
-        vl_nest_item(n);
+        vl__nest_item(n);
         return true;
     }
     if (n->depth >= VL_CBOR_DEPTH_MAX) return false;

@@ -1,7 +1,7 @@
 /*
  * utf8.c -- strict UTF-8 validation (RFC 3629) for CBOR text strings.
  *
- * Owns: vl_utf8_valid. Threads: a pure function; any thread.
+ * Owns: vl__utf8_valid. Threads: a pure function; any thread.
  */
 #include "codec/utf8.h"
 
@@ -29,7 +29,7 @@ static size_t utf8_seq(const uint8_t *s, size_t avail) {
     return len;
 }
 
-bool vl_utf8_valid(const uint8_t *s, size_t n) {
+bool vl__utf8_valid(const uint8_t *s, size_t n) {
     size_t i = 0;
     while (i < n) {
         if (s[i] < 0x80) {

@@ -26,7 +26,7 @@
  *   READY --EOF, I/O error, bad frame, stuck node--> CONNECTING at once
  *       (requests on the wire fail VL_EUNAVAILABLE: nobody knows whether the
  *        server applied them; queued ones wait for the new connection)
- *   any --cql_conn_close--> CLOSED
+ *   any --vl__cql_conn_close--> CLOSED
  *
  * Version negotiation: the attempt's version goes in every request header,
  * and replies are accepted in any version during the handshake (Cassandra
@@ -184,7 +184,7 @@ static const char *const state_names[] = {
     "IDLE", "CONNECTING", "OPTIONS", "STARTUP", "AUTH",
     "KEYSPACE", "PREPARING", "READY", "BACKOFF", "CLOSED"};
 
-const char *cql_conn_state_name(cql_conn_state st) {
+const char *vl__cql_conn_state_name(cql_conn_state st) {
     return (unsigned)st < sizeof state_names / sizeof *state_names ? state_names[st] : "?";
 }
 
@@ -217,7 +217,7 @@ static void on_conn_timer(uv_timer_t *t);
 
 /* ---- options ---------------------------------------------------------------- */
 
-void cql_conn_opts_init(cql_conn_opts *o) {
+void vl__cql_conn_opts_init(cql_conn_opts *o) {
     memset(o, 0, sizeof *o);
     o->host = "127.0.0.1";
     o->port = 9042;
@@ -305,7 +305,7 @@ static vl_status copy_strings(cql_conn *c, const cql_conn_opts *o) {
     return VL_OK;
 }
 
-vl_status cql_conn_new(uv_loop_t *loop, const cql_conn_opts *opts, cql_conn **out) {
+vl_status vl__cql_conn_new(uv_loop_t *loop, const cql_conn_opts *opts, cql_conn **out) {
     cql_conn_opts o = *opts;
     fill_defaults(&o);
     vl_status st = check_opts(&o);
@@ -328,9 +328,9 @@ vl_status cql_conn_new(uv_loop_t *loop, const cql_conn_opts *opts, cql_conn **ou
     }
     c->loop = loop;
     c->version = o.version;
-    (void)cql_conf_init(&c->send_conf, c->version);
-    cql_streams_init(&c->streams, o.inflight);
-    c->rng.s = (uint64_t)vl_mono_us() ^ (uint64_t)(uintptr_t)c;
+    (void)vl__cql_conf_init(&c->send_conf, c->version);
+    vl__cql_streams_init(&c->streams, o.inflight);
+    c->rng.s = (uint64_t)vl__mono_us() ^ (uint64_t)(uintptr_t)c;
     uv_timer_init(loop, &c->req_timer);
     uv_timer_init(loop, &c->conn_timer);
     c->req_timer.data = c->conn_timer.data = c;
@@ -339,7 +339,7 @@ vl_status cql_conn_new(uv_loop_t *loop, const cql_conn_opts *opts, cql_conn **ou
     return VL_OK;
 }
 
-cql_stmt *cql_conn_statement(cql_conn *c, const char *query) {
+cql_stmt *vl__cql_conn_statement(cql_conn *c, const char *query) {
     size_t n = strlen(query);
     cql_stmt *s = calloc(1, sizeof *s + n + 1);
     if (!s) return NULL;
@@ -383,9 +383,9 @@ static void on_write(uv_write_t *w, int status) {
     flush(c);
 }
 
-void cql_conn_cork(cql_conn *c) { c->cork++; }
+void vl__cql_conn_cork(cql_conn *c) { c->cork++; }
 
-void cql_conn_uncork(cql_conn *c) {
+void vl__cql_conn_uncork(cql_conn *c) {
     if (c->cork > 0 && --c->cork == 0) flush(c);
 }
 
@@ -397,7 +397,7 @@ static void arm_req_timer(cql_conn *c) {
         return;
     }
     cql_req *q = CONTAINER(c->live.next, cql_req, live);
-    int64_t left = q->deadline_us - vl_mono_us();
+    int64_t left = q->deadline_us - vl__mono_us();
     uint64_t ms = left > 0 ? (uint64_t)(left + 999) / 1000 : 0;
     uv_timer_start(&c->req_timer, on_req_timer, ms, 0);
 }
@@ -408,7 +408,7 @@ static cql_req *req_new(cql_conn *c, req_kind kind) {
     q->kind = (uint8_t)kind;
     q->stream = -1;
     l_init(&q->wait);
-    q->deadline_us = vl_mono_us() + (int64_t)c->o.request_timeout_ms * 1000;
+    q->deadline_us = vl__mono_us() + (int64_t)c->o.request_timeout_ms * 1000;
     l_push_back(&c->live, &q->live);
     if (!uv_is_active((uv_handle_t *)&c->req_timer)) arm_req_timer(c);
     return q;
@@ -469,17 +469,17 @@ static vl_status encode(cql_conn *c, cql_req *q, int16_t id, vl_buf *b) {
     const cql_conf *cf = &c->send_conf;
     cql_params one = {.consistency = CQL_ONE};
     switch ((req_kind)q->kind) {
-    case K_OPTIONS: return cql_encode_options(cf, id, b);
-    case K_STARTUP: return cql_encode_startup(cf, id, b);
+    case K_OPTIONS: return vl__cql_encode_options(cf, id, b);
+    case K_STARTUP: return vl__cql_encode_startup(cf, id, b);
     case K_AUTH:
-        return cql_encode_auth_plain(cf, id, cql_str(c->o.user), cql_str(c->o.password), b);
-    case K_USE: return cql_encode_query(cf, id, cql_str(c->use_query), &one, b);
+        return vl__cql_encode_auth_plain(cf, id, vl__cql_str(c->o.user), vl__cql_str(c->o.password), b);
+    case K_USE: return vl__cql_encode_query(cf, id, vl__cql_str(c->use_query), &one, b);
     case K_PREPARE:
-        return cql_encode_prepare(cf, id, cql_slice_of(q->stmt->query, q->stmt->len), b);
-    case K_QUERY: return cql_encode_query(cf, id, cql_str(q->query), &q->params, b);
+        return vl__cql_encode_prepare(cf, id, vl__cql_slice_of(q->stmt->query, q->stmt->len), b);
+    case K_QUERY: return vl__cql_encode_query(cf, id, vl__cql_str(q->query), &q->params, b);
     case K_EXECUTE:
         if (q->bind) q->bind(q->arg, q->values, q->params.n_values);
-        return cql_encode_execute(cf, id, cql_slice_of(q->stmt->id, q->stmt->id_len),
+        return vl__cql_encode_execute(cf, id, vl__cql_slice_of(q->stmt->id, q->stmt->id_len),
                                   &q->params, b);
     }
     return VL_EINTERNAL;
@@ -492,12 +492,12 @@ static bool send_one(cql_conn *c, cql_req *q) {
         park(c, q);
         return true;
     }
-    int32_t id = cql_streams_acquire(&c->streams);
+    int32_t id = vl__cql_streams_acquire(&c->streams);
     if (id < 0) return false;
     unqueue(c, q);
     vl_status st = encode(c, q, (int16_t)id, &c->s->out[c->s->fill]);
     if (st != VL_OK) {
-        (void)cql_streams_release(&c->streams, (int16_t)id);
+        (void)vl__cql_streams_release(&c->streams, (int16_t)id);
         if (is_internal(q)) {
             drop_internal(c, q);
             conn_lost(c, st, "cannot encode a handshake request: %s", vl_strerror(st));
@@ -568,19 +568,19 @@ static vl_status submit(cql_conn *c, req_kind kind, cql_stmt *stmt, const char *
     return VL_OK;
 }
 
-vl_status cql_conn_query(cql_conn *c, const char *query, const cql_params *p, cql_conn_cb cb,
+vl_status vl__cql_conn_query(cql_conn *c, const char *query, const cql_params *p, cql_conn_cb cb,
                          void *arg) {
     if (!query) return VL_EINVAL;
     return submit(c, K_QUERY, NULL, query, p, NULL, cb, arg);
 }
 
-vl_status cql_conn_execute(cql_conn *c, cql_stmt *s, const cql_params *p, cql_conn_cb cb,
+vl_status vl__cql_conn_execute(cql_conn *c, cql_stmt *s, const cql_params *p, cql_conn_cb cb,
                            void *arg) {
     if (!s) return VL_EINVAL;
     return submit(c, K_EXECUTE, s, NULL, p, NULL, cb, arg);
 }
 
-vl_status cql_conn_execute_bound(cql_conn *c, cql_stmt *s, const cql_params *p,
+vl_status vl__cql_conn_execute_bound(cql_conn *c, cql_stmt *s, const cql_params *p,
                                  cql_bind_fn bind, cql_conn_cb cb, void *arg) {
     if (!s) return VL_EINVAL;
     return submit(c, K_EXECUTE, s, NULL, p, bind, cb, arg);
@@ -623,7 +623,7 @@ static void detach(cql_conn *c, qlink *lost) {
             enqueue(c, q, false);
         }
     }
-    cql_streams_reset(&c->streams);
+    vl__cql_streams_reset(&c->streams);
     for (qlink *n = c->stmts.next; n != &c->stmts; n = n->next) {
         cql_stmt *st = CONTAINER(n, cql_stmt, node);
         st->prepared = st->preparing = false;
@@ -656,7 +656,7 @@ static uint64_t backoff_ms(cql_conn *c) {
     uint64_t d = c->o.reconnect_base_ms;
     for (uint32_t i = 1; i < c->failures && d < c->o.reconnect_cap_ms; i++) d *= 2;
     if (d > c->o.reconnect_cap_ms) d = c->o.reconnect_cap_ms;
-    return d / 2 + vl_rng_below(&c->rng, d / 2 + 1);
+    return d / 2 + vl__rng_below(&c->rng, d / 2 + 1);
 }
 
 /* A connection attempt failed: back off, and fail what waited for it. */
@@ -722,9 +722,9 @@ static void take_frames(cql_conn *c, sock *s) {
     while (s->conn == c) {
         cql_frame f;
         size_t used = 0;
-        cql_err e = cql_frame_extract(&c->recv_conf, s->in.data + off, s->in.len - off, &f, &used);
+        cql_err e = vl__cql_frame_extract(&c->recv_conf, s->in.data + off, s->in.len - off, &f, &used);
         if (e != CQL_OK) {
-            conn_lost(c, cql_err_status(e), "unreadable frame: %s", cql_err_str(e));
+            conn_lost(c, vl__cql_err_status(e), "unreadable frame: %s", vl__cql_err_str(e));
             return;
         }
         if (used == 0) {
@@ -794,9 +794,9 @@ static bool lists_version(cql_iter sup, uint8_t version, bool *listed) {
     cql_slice key;
     cql_iter vals;
     cql_iter it = sup;
-    while (cql_multimap_next(&it, &key, &vals))
-        if (cql_slice_eq(key, "PROTOCOL_VERSIONS")) {
-            *listed = cql_multimap_has(sup, "PROTOCOL_VERSIONS", want);
+    while (vl__cql_multimap_next(&it, &key, &vals))
+        if (vl__cql_slice_eq(key, "PROTOCOL_VERSIONS")) {
+            *listed = vl__cql_multimap_has(sup, "PROTOCOL_VERSIONS", want);
             return true;
         }
     return false;
@@ -850,7 +850,7 @@ static bool is_result(const cql_response *r, int32_t kind) {
 /* An ERROR answering one of the connection's own requests. */
 static void handshake_error(cql_conn *c, req_kind kind, cql_stmt *s, const cql_response *r) {
     const cql_error *e = &r->error;
-    const cql_error_desc *d = cql_error_info(e->code);
+    const cql_error_desc *d = vl__cql_error_info(e->code);
     if (kind == K_PREPARE && c->state == CQL_CONN_READY) {
         /* A statement failed to prepare on a working connection: its parked
          * requests get the server's answer. */
@@ -907,20 +907,20 @@ static void user_reply(cql_conn *c, cql_req *q, const cql_response *r) {
         return;
     }
     vl_status st = VL_OK;
-    if (r->opcode == CQL_OP_ERROR) st = cql_error_info(r->error.code)->status;
+    if (r->opcode == CQL_OP_ERROR) st = vl__cql_error_info(r->error.code)->status;
     else if (r->opcode != CQL_OP_RESULT) st = VL_EUPSTREAM;
     complete(c, q, st, r);
 }
 
 static void on_frame(cql_conn *c, const cql_frame *f) {
     cql_response r;
-    cql_err e = cql_decode_response(f, &r);
+    cql_err e = vl__cql_decode_response(f, &r);
     if (f->stream < 0) return; /* an event: nothing registers for them */
     if (e != CQL_OK) {
-        conn_lost(c, cql_err_status(e), "undecodable response: %s", cql_err_str(e));
+        conn_lost(c, vl__cql_err_status(e), "undecodable response: %s", vl__cql_err_str(e));
         return;
     }
-    cql_stream_state ss = cql_streams_release(&c->streams, f->stream);
+    cql_stream_state ss = vl__cql_streams_release(&c->streams, f->stream);
     if (ss == CQL_STREAM_ORPHAN) {
         c->st.late_dropped++;
         return;
@@ -960,7 +960,7 @@ static void on_connect(uv_connect_t *req, int status) {
 
 static void attempt(cql_conn *c) {
     c->st.connects++;
-    (void)cql_conf_init(&c->send_conf, c->version);
+    (void)vl__cql_conf_init(&c->send_conf, c->version);
     c->recv_conf = c->send_conf;
     c->recv_conf.version = 0; /* any version until READY: see the top */
     sock *s = calloc(1, sizeof *s);
@@ -994,7 +994,7 @@ static void on_req_timer(uv_timer_t *t) {
         l_unlink(n);
         l_push_back(&failed, n);
     }
-    int64_t now = vl_mono_us();
+    int64_t now = vl__mono_us();
     while (!l_empty(&c->live)) {
         cql_req *q = CONTAINER(c->live.next, cql_req, live);
         if (q->deadline_us > now) break;
@@ -1004,7 +1004,7 @@ static void on_req_timer(uv_timer_t *t) {
             continue;
         }
         if (q->where == W_WIRE) {
-            (void)cql_streams_orphan(&c->streams, q->stream);
+            (void)vl__cql_streams_orphan(&c->streams, q->stream);
             c->wire[q->stream] = NULL;
             q->stream = -1;
             q->where = W_NONE;
@@ -1016,9 +1016,9 @@ static void on_req_timer(uv_timer_t *t) {
         c->st.timeouts++;
     }
     if (c->state == CQL_CONN_READY &&
-        cql_streams_orphans(&c->streams) > c->streams.limit / VL_CQL_ORPHAN_FRACTION)
+        vl__cql_streams_orphans(&c->streams) > c->streams.limit / VL_CQL_ORPHAN_FRACTION)
         conn_lost(c, VL_ETIMEOUT, "%u requests unanswered; replacing the connection",
-                  cql_streams_orphans(&c->streams));
+                  vl__cql_streams_orphans(&c->streams));
     fail_list(c, &failed, VL_OK);
     fail_list(c, &due, VL_ETIMEOUT);
     if (c->state != CQL_CONN_CLOSED) arm_req_timer(c);
@@ -1032,21 +1032,21 @@ static void on_conn_timer(uv_timer_t *t) {
                        c->o.host, c->o.port, c->o.connect_timeout_ms, state_names[c->state]);
 }
 
-void cql_conn_start(cql_conn *c) {
+void vl__cql_conn_start(cql_conn *c) {
     if (c->state != CQL_CONN_IDLE) return;
     attempt(c);
 }
 
 /* ---- state, stats, close ------------------------------------------------------------------ */
 
-cql_conn_state cql_conn_state_of(const cql_conn *c) { return c->state; }
-vl_status cql_conn_last_error(const cql_conn *c) { return c->last_error; }
-uint8_t cql_conn_version(const cql_conn *c) { return c->version; }
+cql_conn_state vl__cql_conn_state_of(const cql_conn *c) { return c->state; }
+vl_status vl__cql_conn_last_error(const cql_conn *c) { return c->last_error; }
+uint8_t vl__cql_conn_version(const cql_conn *c) { return c->version; }
 
-void cql_conn_stats_get(const cql_conn *c, cql_conn_stats *out) {
+void vl__cql_conn_stats_get(const cql_conn *c, cql_conn_stats *out) {
     *out = c->st;
-    out->in_flight = cql_streams_in_flight(&c->streams);
-    out->orphans = cql_streams_orphans(&c->streams);
+    out->in_flight = vl__cql_streams_in_flight(&c->streams);
+    out->orphans = vl__cql_streams_orphans(&c->streams);
     out->queued = c->queued;
 }
 
@@ -1059,7 +1059,7 @@ static void on_timer_closed(uv_handle_t *h) {
     if (closed) closed(arg);
 }
 
-void cql_conn_close(cql_conn *c, void (*closed)(void *arg), void *arg) {
+void vl__cql_conn_close(cql_conn *c, void (*closed)(void *arg), void *arg) {
     if (c->state == CQL_CONN_CLOSED) return;
     c->closed = closed;
     c->closed_arg = arg;

@@ -10,17 +10,17 @@
  *
  * ==== Using it ====
  *
- *     cql_conn_opts o; cql_conn_opts_init(&o);
+ *     cql_conn_opts o; vl__cql_conn_opts_init(&o);
  *     o.host = "127.0.0.1"; o.port = 9042; o.keyspace = "ks";
- *     cql_conn *c; cql_conn_new(loop, &o, &c);
- *     cql_stmt *get = cql_conn_statement(c, "SELECT v FROM t WHERE k = ?");
- *     cql_conn_start(c);                 // connects in the background
+ *     cql_conn *c; vl__cql_conn_new(loop, &o, &c);
+ *     cql_stmt *get = vl__cql_conn_statement(c, "SELECT v FROM t WHERE k = ?");
+ *     vl__cql_conn_start(c);                 // connects in the background
  *     ...
- *     cql_value k = cql_blob(key, len);
+ *     cql_value k = vl__cql_blob(key, len);
  *     cql_params p = {.consistency = CQL_LOCAL_QUORUM, .values = &k, .n_values = 1};
- *     cql_conn_execute(c, get, &p, on_reply, arg);
+ *     vl__cql_conn_execute(c, get, &p, on_reply, arg);
  *
- * A submission (cql_conn_query, cql_conn_execute) returns VL_OK when it
+ * A submission (vl__cql_conn_query, vl__cql_conn_execute) returns VL_OK when it
  * accepted the request; the callback then runs exactly once, later, never
  * inside the submission. Any other return means the callback never runs.
  * What a request points to (query text, bound values' bytes) must stay valid
@@ -28,10 +28,10 @@
  * wire, and again if it has to be re-sent after a re-PREPARE.
  *
  * The callback gets VL_OK and the RESULT, or a failure: the status of the
- * server's ERROR (cql_error_info) with the response, so its message can be
+ * server's ERROR (vl__cql_error_info) with the response, so its message can be
  * logged; VL_ETIMEOUT (no answer within request_timeout_ms); VL_EUNAVAILABLE
  * (the connection was lost with the request on the wire, or could not be
- * made); VL_ECLOSED (cql_conn_close). A response is valid only during the
+ * made); VL_ECLOSED (vl__cql_conn_close). A response is valid only during the
  * callback.
  *
  * The connection never retries a request by itself, with one exception:
@@ -62,7 +62,7 @@ typedef enum cql_conn_state {
     CQL_CONN_PREPARING,  /* PREPAREs of the registered statements in flight */
     CQL_CONN_READY,      /* serving requests */
     CQL_CONN_BACKOFF,    /* the last attempt failed; waiting to try again */
-    CQL_CONN_CLOSED      /* cql_conn_close was called */
+    CQL_CONN_CLOSED      /* vl__cql_conn_close was called */
 } cql_conn_state;
 
 /* Called on every state change, with the status that caused it (VL_OK for
@@ -92,52 +92,52 @@ typedef struct cql_conn_opts {
 } cql_conn_opts;
 
 /* The defaults above; host "127.0.0.1", no credentials, no keyspace. */
-void cql_conn_opts_init(cql_conn_opts *o);
+void vl__cql_conn_opts_init(cql_conn_opts *o);
 
 /* A new connection on `loop` (not started). Copies every string of `o`.
  * VL_EINVAL for a bad option (an unknown host form, version 5, ...),
  * VL_ENOMEM. */
-vl_status cql_conn_new(uv_loop_t *loop, const cql_conn_opts *o, cql_conn **out);
+vl_status vl__cql_conn_new(uv_loop_t *loop, const cql_conn_opts *o, cql_conn **out);
 
 /* Registers a statement (the text is copied). Statements registered before
- * cql_conn_start are prepared during every handshake, so a bad statement
+ * vl__cql_conn_start are prepared during every handshake, so a bad statement
  * fails the connection attempt with the server's error; later ones are
  * prepared on first use. Owned by the connection. NULL: out of memory. */
-cql_stmt *cql_conn_statement(cql_conn *c, const char *query);
+cql_stmt *vl__cql_conn_statement(cql_conn *c, const char *query);
 
 /* Starts connecting (IDLE -> CONNECTING). */
-void cql_conn_start(cql_conn *c);
+void vl__cql_conn_start(cql_conn *c);
 
 /* Submits a QUERY, or an EXECUTE of a registered statement. `p` is copied
  * (at most VL_CQL_REQ_VALUES_MAX values, else VL_EINVAL); the bytes it
  * points to are borrowed (see above). Returns VL_OK (the callback will run),
  * or: VL_EBUSY (queue_max requests are waiting), the status of the last
  * failed connection attempt while in BACKOFF, VL_ECLOSED, VL_ENOMEM. */
-vl_status cql_conn_query(cql_conn *c, const char *query, const cql_params *p,
+vl_status vl__cql_conn_query(cql_conn *c, const char *query, const cql_params *p,
                          cql_conn_cb cb, void *arg);
-vl_status cql_conn_execute(cql_conn *c, cql_stmt *s, const cql_params *p,
+vl_status vl__cql_conn_execute(cql_conn *c, cql_stmt *s, const cql_params *p,
                            cql_conn_cb cb, void *arg);
 
 /* Late binding: `bind` runs right before the request is encoded, each time
  * it is (when it goes on the wire, and again after a re-PREPARE), with the
  * request's copy of its values, which it may change in place (same count).
  * For values that depend on the time they are sent, such as a TTL computed
- * from an absolute expiry. Otherwise as cql_conn_execute. */
+ * from an absolute expiry. Otherwise as vl__cql_conn_execute. */
 typedef void (*cql_bind_fn)(void *arg, cql_value *values, uint16_t n);
-vl_status cql_conn_execute_bound(cql_conn *c, cql_stmt *s, const cql_params *p,
+vl_status vl__cql_conn_execute_bound(cql_conn *c, cql_stmt *s, const cql_params *p,
                                  cql_bind_fn bind, cql_conn_cb cb, void *arg);
 
 /* While corked, frames collect in the send buffer and go out in one write
  * at uncork: submit a batch's requests between the two. Nests. */
-void cql_conn_cork(cql_conn *c);
-void cql_conn_uncork(cql_conn *c);
+void vl__cql_conn_cork(cql_conn *c);
+void vl__cql_conn_uncork(cql_conn *c);
 
-cql_conn_state cql_conn_state_of(const cql_conn *c);
-const char *cql_conn_state_name(cql_conn_state st);
+cql_conn_state vl__cql_conn_state_of(const cql_conn *c);
+const char *vl__cql_conn_state_name(cql_conn_state st);
 /* The status of the last failure (VL_OK if none yet). */
-vl_status cql_conn_last_error(const cql_conn *c);
+vl_status vl__cql_conn_last_error(const cql_conn *c);
 /* The protocol version in use once READY. */
-uint8_t cql_conn_version(const cql_conn *c);
+uint8_t vl__cql_conn_version(const cql_conn *c);
 
 typedef struct cql_conn_stats {
     uint64_t connects;      /* attempts started */
@@ -151,13 +151,13 @@ typedef struct cql_conn_stats {
     uint32_t orphans;       /* gauge: orphaned stream ids */
     uint32_t queued;        /* gauge: requests off the wire */
 } cql_conn_stats;
-void cql_conn_stats_get(const cql_conn *c, cql_conn_stats *out);
+void vl__cql_conn_stats_get(const cql_conn *c, cql_conn_stats *out);
 
 /* Closes the connection: every outstanding request completes VL_ECLOSED
  * (inside this call), the socket and timers close, and the memory is freed
  * once libuv has closed them (the loop must run a little longer for that;
  * `closed` is then called, if not NULL). The pointer is invalid after the
  * call. */
-void cql_conn_close(cql_conn *c, void (*closed)(void *arg), void *arg);
+void vl__cql_conn_close(cql_conn *c, void (*closed)(void *arg), void *arg);
 
 #endif /* VELLIR_CQL_CONN_H */

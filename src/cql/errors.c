@@ -3,7 +3,7 @@
  * cql_err sentences and statuses, and the table of CQL error codes (spec
  * section 9) with the vl_status and the retry rule of each.
  *
- * Owns: cql_err_str, cql_err_status, cql_error_info.
+ * Owns: vl__cql_err_str, vl__cql_err_status, vl__cql_error_info.
  * Threads: pure functions over constant tables; any thread.
  *
  * Retry rules (docs/cql.md has the reasons): the server did not or may not
@@ -31,12 +31,12 @@ static const char *const err_text[CQL_ERR_COUNT] = {
     [CQL_ETYPE] = "CQL value has the wrong width for its type",
 };
 
-const char *cql_err_str(cql_err e) {
+const char *vl__cql_err_str(cql_err e) {
     if ((unsigned)e >= CQL_ERR_COUNT) return "unknown CQL codec error";
     return err_text[e];
 }
 
-vl_status cql_err_status(cql_err e) {
+vl_status vl__cql_err_status(cql_err e) {
     switch (e) {
     case CQL_OK: return VL_OK;
     case CQL_EFRAMESIZE: return VL_ETOOBIG;
@@ -76,7 +76,7 @@ static const cql_error_desc error_table[] = {
 
 static const cql_error_desc unknown_error = {-1, "Unknown", VL_EUPSTREAM, NEVER};
 
-const cql_error_desc *cql_error_info(int32_t code) {
+const cql_error_desc *vl__cql_error_info(int32_t code) {
     for (size_t i = 0; i < sizeof error_table / sizeof error_table[0]; i++)
         if (error_table[i].code == code) return &error_table[i];
     return &unknown_error;

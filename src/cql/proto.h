@@ -15,7 +15,7 @@
  * cql_iter a decoder returns points into the caller's input buffer and is
  * valid while that buffer is. Every decoder is bounds-checked: on truncated
  * or malformed input it returns a cql_err (never reads past the end, never
- * trusts a count it cannot afford), and cql_err_status() maps that to a
+ * trusts a count it cannot afford), and vl__cql_err_status() maps that to a
  * vl_status for the rest of vellir. Iterators walk regions the decoder
  * already validated, so they only stop early on input no decoder accepted.
  *
@@ -97,11 +97,11 @@ typedef enum cql_err {
 } cql_err;
 
 /* A sentence for `e`. Never NULL. */
-const char *cql_err_str(cql_err e);
+const char *vl__cql_err_str(cql_err e);
 /* The status the rest of vellir sees: VL_ETOOBIG for CQL_EFRAMESIZE,
  * VL_ECORRUPT for CQL_ENULL/CQL_ETYPE (a stored cell of the wrong shape),
  * VL_EUPSTREAM for a malformed stream (the connection must be closed). */
-vl_status cql_err_status(cql_err e);
+vl_status vl__cql_err_status(cql_err e);
 
 /* ==== Views ============================================================= */
 
@@ -111,14 +111,14 @@ typedef struct cql_slice {
     size_t len;
 } cql_slice;
 
-static inline cql_slice cql_slice_of(const void *p, size_t len) {
+static inline cql_slice vl__cql_slice_of(const void *p, size_t len) {
     cql_slice s = {(const uint8_t *)p, len};
     return s;
 }
-static inline cql_slice cql_str(const char *s) {
-    return cql_slice_of(s, s ? strlen(s) : 0);
+static inline cql_slice vl__cql_str(const char *s) {
+    return vl__cql_slice_of(s, s ? strlen(s) : 0);
 }
-static inline bool cql_slice_eq(cql_slice a, const char *s) {
+static inline bool vl__cql_slice_eq(cql_slice a, const char *s) {
     size_t n = strlen(s);
     return a.len == n && (n == 0 || memcmp(a.p, s, n) == 0);
 }
@@ -126,10 +126,10 @@ static inline bool cql_slice_eq(cql_slice a, const char *s) {
 /* A [bytes] or [value]: len >= 0 bytes, or null, or unset (v4+, requests
  * only). A decoded value points into the input (`p`); a value built by the
  * helpers below for a fixed-width scalar keeps its bytes in `small` and has
- * p == NULL, so it may be copied freely. Use cql_value_data() to read. */
+ * p == NULL, so it may be copied freely. Use vl__cql_value_data() to read. */
 #define CQL_LEN_NULL (-1)
 #define CQL_LEN_UNSET (-2)
-#define CQL_LEN_TOOBIG (-3) /* cql_blob/cql_text of more than INT32_MAX bytes */
+#define CQL_LEN_TOOBIG (-3) /* vl__cql_blob/vl__cql_text of more than INT32_MAX bytes */
 
 typedef struct cql_value {
     const uint8_t *p;
@@ -137,10 +137,10 @@ typedef struct cql_value {
     uint8_t small[8];
 } cql_value;
 
-static inline const uint8_t *cql_value_data(const cql_value *v) {
+static inline const uint8_t *vl__cql_value_data(const cql_value *v) {
     return v->p ? v->p : v->small;
 }
-static inline bool cql_value_is_null(const cql_value *v) { return v->len == CQL_LEN_NULL; }
+static inline bool vl__cql_value_is_null(const cql_value *v) { return v->len == CQL_LEN_NULL; }
 
 /* A validated region holding `left` more items. Each kind of item has its
  * own *_next function, which returns false at the end. */
@@ -152,55 +152,55 @@ typedef struct cql_iter {
 } cql_iter;
 
 /* [string list] items. */
-bool cql_string_next(cql_iter *it, cql_slice *s);
+bool vl__cql_string_next(cql_iter *it, cql_slice *s);
 /* [string multimap] entries (SUPPORTED): a key and its [string list]. */
-bool cql_multimap_next(cql_iter *it, cql_slice *key, cql_iter *values);
+bool vl__cql_multimap_next(cql_iter *it, cql_slice *key, cql_iter *values);
 /* [bytes map] entries (custom payloads). */
-bool cql_bytesmap_next(cql_iter *it, cql_slice *key, cql_value *value);
+bool vl__cql_bytesmap_next(cql_iter *it, cql_slice *key, cql_value *value);
 /* True if the multimap `entries` maps `key` to a list containing `value`,
- * e.g. cql_multimap_has(sup, "PROTOCOL_VERSIONS", "4/v4"). */
-bool cql_multimap_has(cql_iter entries, const char *key, const char *value);
+ * e.g. vl__cql_multimap_has(sup, "PROTOCOL_VERSIONS", "4/v4"). */
+bool vl__cql_multimap_has(cql_iter entries, const char *key, const char *value);
 
 /* ==== Typed values ====================================================== */
 
 /* Values to bind (QUERY, EXECUTE, BATCH). Text and blobs are borrowed: the
  * bytes must stay valid until the request is encoded. */
-cql_value cql_null(void);
-cql_value cql_unset(void);
-cql_value cql_blob(const void *p, size_t len);
-cql_value cql_text(const char *s);                /* text, varchar */
-cql_value cql_text_n(const char *s, size_t len);
-cql_value cql_int(int32_t v);
-cql_value cql_bigint(int64_t v);
-cql_value cql_timestamp(int64_t ms_since_epoch);
-cql_value cql_boolean(bool v);
+cql_value vl__cql_null(void);
+cql_value vl__cql_unset(void);
+cql_value vl__cql_blob(const void *p, size_t len);
+cql_value vl__cql_text(const char *s);                /* text, varchar */
+cql_value vl__cql_text_n(const char *s, size_t len);
+cql_value vl__cql_int(int32_t v);
+cql_value vl__cql_bigint(int64_t v);
+cql_value vl__cql_timestamp(int64_t ms_since_epoch);
+cql_value vl__cql_boolean(bool v);
 
 /* Reading cells. Each fails with CQL_ENULL on null/unset and CQL_ETYPE on
  * a value of the wrong width (a boolean is one byte, an int four, a bigint
  * or timestamp eight). Blob and text give views into the cell. */
-cql_err cql_get_blob(const cql_value *v, cql_slice *out);
-cql_err cql_get_text(const cql_value *v, cql_slice *out);
-cql_err cql_get_int(const cql_value *v, int32_t *out);
-cql_err cql_get_bigint(const cql_value *v, int64_t *out);
-cql_err cql_get_timestamp(const cql_value *v, int64_t *ms_since_epoch);
-cql_err cql_get_boolean(const cql_value *v, bool *out);
+cql_err vl__cql_get_blob(const cql_value *v, cql_slice *out);
+cql_err vl__cql_get_text(const cql_value *v, cql_slice *out);
+cql_err vl__cql_get_int(const cql_value *v, int32_t *out);
+cql_err vl__cql_get_bigint(const cql_value *v, int64_t *out);
+cql_err vl__cql_get_timestamp(const cql_value *v, int64_t *ms_since_epoch);
+cql_err vl__cql_get_boolean(const cql_value *v, bool *out);
 
 /* ==== Frames ============================================================ */
 
 /* What a connection speaks and how large a frame may be. */
 typedef struct cql_conf {
-    uint8_t version;   /* CQL_V4 (or CQL_V5); 0 in cql_frame_extract: any of 3..5 */
+    uint8_t version;   /* CQL_V4 (or CQL_V5); 0 in vl__cql_frame_extract: any of 3..5 */
     uint32_t max_send; /* largest request frame, header included */
     uint32_t max_recv; /* largest response frame, header included */
 } cql_conf;
 
 /* Version 4 or 5 and the default limits (VL_CQL_FRAME_MAX_DEFAULT,
  * VL_CQL_RESPONSE_MAX_DEFAULT). VL_EINVAL for another version. */
-vl_status cql_conf_init(cql_conf *c, uint8_t version);
+vl_status vl__cql_conf_init(cql_conf *c, uint8_t version);
 
 /* The header's size for a protocol version: 9 for v3..v5 (a v5 envelope
  * header is the v4 frame header), 0 for a version this codec cannot frame. */
-size_t cql_header_size(uint8_t version);
+size_t vl__cql_header_size(uint8_t version);
 
 typedef struct cql_frame {
     uint8_t version;  /* without the direction bit */
@@ -209,22 +209,22 @@ typedef struct cql_frame {
     int16_t stream;   /* -1 for events */
     uint8_t opcode;   /* cql_opcode */
     uint32_t length;  /* body length */
-    cql_slice body;   /* set by cql_frame_extract; the raw body, prefix included */
+    cql_slice body;   /* set by vl__cql_frame_extract; the raw body, prefix included */
 } cql_frame;
 
 /* Parses the header at buf[0..len). CQL_ETRUNC if len is too short,
  * CQL_EVERSION for a version outside 3..5, CQL_EBADLEN for a negative body
  * length. Either direction. */
-cql_err cql_header_parse(const uint8_t *buf, size_t len, cql_frame *out);
+cql_err vl__cql_header_parse(const uint8_t *buf, size_t len, cql_frame *out);
 
 /* Takes one response frame off the front of a receive buffer. On CQL_OK with
  * *used > 0, `out` is the frame (its body points into buf) and the caller
  * drops *used bytes. On CQL_OK with *used == 0, more bytes are needed; if the
  * header is complete out->length says how large the body is. Errors: those
- * of cql_header_parse; CQL_EVERSION for a request frame or (unless
+ * of vl__cql_header_parse; CQL_EVERSION for a request frame or (unless
  * c->version is 0) another version; CQL_EFRAMESIZE past c->max_recv. Every
  * error means the stream is unusable: close the connection. */
-cql_err cql_frame_extract(const cql_conf *c, const uint8_t *buf, size_t len,
+cql_err vl__cql_frame_extract(const cql_conf *c, const uint8_t *buf, size_t len,
                           cql_frame *out, size_t *used);
 
 /* ==== Requests ========================================================== */
@@ -276,26 +276,26 @@ typedef struct cql_batch {
  * bytes, a NUL inside a user name, a negative timestamp, ...); VL_ETOOBIG
  * when the frame would exceed c->max_send or a value its length field;
  * VL_ENOMEM. On failure `out` is unchanged. */
-vl_status cql_encode_options(const cql_conf *c, int16_t stream, vl_buf *out);
+vl_status vl__cql_encode_options(const cql_conf *c, int16_t stream, vl_buf *out);
 /* STARTUP with CQL_VERSION "3.0.0" and no compression. */
-vl_status cql_encode_startup(const cql_conf *c, int16_t stream, vl_buf *out);
+vl_status vl__cql_encode_startup(const cql_conf *c, int16_t stream, vl_buf *out);
 /* AUTH_RESPONSE with an opaque SASL token. */
-vl_status cql_encode_auth_response(const cql_conf *c, int16_t stream,
+vl_status vl__cql_encode_auth_response(const cql_conf *c, int16_t stream,
                                    cql_slice token, vl_buf *out);
 /* AUTH_RESPONSE with the SASL PLAIN token "\0user\0password" that
  * PasswordAuthenticator expects. */
-vl_status cql_encode_auth_plain(const cql_conf *c, int16_t stream, cql_slice user,
+vl_status vl__cql_encode_auth_plain(const cql_conf *c, int16_t stream, cql_slice user,
                                 cql_slice password, vl_buf *out);
-vl_status cql_encode_query(const cql_conf *c, int16_t stream, cql_slice query,
+vl_status vl__cql_encode_query(const cql_conf *c, int16_t stream, cql_slice query,
                            const cql_params *p, vl_buf *out);
-vl_status cql_encode_prepare(const cql_conf *c, int16_t stream, cql_slice query,
+vl_status vl__cql_encode_prepare(const cql_conf *c, int16_t stream, cql_slice query,
                              vl_buf *out);
-vl_status cql_encode_execute(const cql_conf *c, int16_t stream, cql_slice id,
+vl_status vl__cql_encode_execute(const cql_conf *c, int16_t stream, cql_slice id,
                              const cql_params *p, vl_buf *out);
-vl_status cql_encode_batch(const cql_conf *c, int16_t stream, const cql_batch *b,
+vl_status vl__cql_encode_batch(const cql_conf *c, int16_t stream, const cql_batch *b,
                            vl_buf *out);
 /* REGISTER for event types, e.g. "SCHEMA_CHANGE". */
-vl_status cql_encode_register(const cql_conf *c, int16_t stream,
+vl_status vl__cql_encode_register(const cql_conf *c, int16_t stream,
                               const char *const *events, uint16_t n, vl_buf *out);
 
 /* ==== Type descriptions ================================================= */
@@ -320,14 +320,14 @@ typedef struct cql_type {
 } cql_type;
 
 /* Custom: the Java class name. UDT: keyspace and type name. Empty otherwise. */
-cql_slice cql_type_custom_class(const cql_type *t);
-void cql_type_udt_name(const cql_type *t, cql_slice *keyspace, cql_slice *name);
+cql_slice vl__cql_type_custom_class(const cql_type *t);
+void vl__cql_type_udt_name(const cql_type *t, cql_slice *keyspace, cql_slice *name);
 /* Child types: one for list and set, two for map (key, value), one per
  * field for UDT and tuple, none otherwise. Sets `it` and returns how many. */
-uint32_t cql_type_children(const cql_type *t, cql_iter *it);
+uint32_t vl__cql_type_children(const cql_type *t, cql_iter *it);
 /* The next child type; for a UDT field also its name (`name` may be NULL;
  * empty for other types). */
-bool cql_type_next(cql_iter *it, cql_type *child, cql_slice *name);
+bool vl__cql_type_next(cql_iter *it, cql_type *child, cql_slice *name);
 
 /* ==== Responses ========================================================= */
 
@@ -356,9 +356,9 @@ typedef struct cql_meta {
 } cql_meta;
 
 /* The bind-marker index of partition-key component i (i < pk_count). */
-uint16_t cql_meta_pk_index(const cql_meta *m, uint32_t i);
+uint16_t vl__cql_meta_pk_index(const cql_meta *m, uint32_t i);
 /* Column specs in order; the table spec comes from `m` when it is global. */
-bool cql_colspec_next(const cql_meta *m, cql_iter *specs, cql_colspec *out);
+bool vl__cql_colspec_next(const cql_meta *m, cql_iter *specs, cql_colspec *out);
 
 typedef struct cql_rows {
     cql_meta meta;
@@ -368,10 +368,10 @@ typedef struct cql_rows {
 
 /* Rows are read either cell by cell from rows.cells, or row by row:
  *   cql_iter it = r->cells, row; cql_value v;
- *   while (cql_row_next(&it, &row)) while (cql_cell_next(&row, &v)) ...
+ *   while (vl__cql_row_next(&it, &row)) while (vl__cql_cell_next(&row, &v)) ...
  * Cells point into the frame (zero-copy); null cells have len CQL_LEN_NULL. */
-bool cql_row_next(cql_iter *rows, cql_iter *row);
-bool cql_cell_next(cql_iter *cells, cql_value *v);
+bool vl__cql_row_next(cql_iter *rows, cql_iter *row);
+bool vl__cql_cell_next(cql_iter *cells, cql_value *v);
 
 typedef struct cql_prepared {
     cql_slice id;
@@ -407,7 +407,7 @@ typedef struct cql_result {
 } cql_result;
 
 /* ERROR. Fields past `message` are set for the codes that carry them
- * (see docs/cql.md and cql_error_info) and zero otherwise. */
+ * (see docs/cql.md and vl__cql_error_info) and zero otherwise. */
 typedef struct cql_error {
     int32_t code;
     cql_slice message;
@@ -427,7 +427,7 @@ typedef struct cql_error {
 
 /* v5 failure reasons: the replica's address (4 or 16 bytes) and its
  * failure code. */
-bool cql_reason_next(cql_iter *reasons, cql_slice *addr, uint16_t *code);
+bool vl__cql_reason_next(cql_iter *reasons, cql_slice *addr, uint16_t *code);
 
 typedef struct cql_event {
     cql_slice type;     /* TOPOLOGY_CHANGE, STATUS_CHANGE, SCHEMA_CHANGE, other */
@@ -457,20 +457,20 @@ typedef struct cql_response {
 /* Strips the flag-driven prefix (tracing id, warnings, custom payload) off a
  * response frame's body into `out` (opcode, tracing_id, warnings, payload,
  * body). CQL_ECOMPRESSED if the frame says its body is compressed. */
-cql_err cql_open_body(const cql_frame *f, cql_response *out);
+cql_err vl__cql_open_body(const cql_frame *f, cql_response *out);
 
-/* cql_open_body, then the decoder for f->opcode. CQL_EOPCODE for an opcode
+/* vl__cql_open_body, then the decoder for f->opcode. CQL_EOPCODE for an opcode
  * that is not a response. READY has nothing more to decode. */
-cql_err cql_decode_response(const cql_frame *f, cql_response *out);
+cql_err vl__cql_decode_response(const cql_frame *f, cql_response *out);
 
 /* The decoders of single message bodies (the prefix already stripped). Any
  * may be run on any bytes; trailing bytes are ignored, as the spec asks. */
-cql_err cql_decode_error(uint8_t version, cql_slice body, cql_error *out);
-cql_err cql_decode_authenticate(cql_slice body, cql_slice *authenticator);
-cql_err cql_decode_auth_token(cql_slice body, cql_value *token);
-cql_err cql_decode_supported(cql_slice body, cql_iter *entries);
-cql_err cql_decode_result(uint8_t version, cql_slice body, cql_result *out);
-cql_err cql_decode_event(cql_slice body, cql_event *out);
+cql_err vl__cql_decode_error(uint8_t version, cql_slice body, cql_error *out);
+cql_err vl__cql_decode_authenticate(cql_slice body, cql_slice *authenticator);
+cql_err vl__cql_decode_auth_token(cql_slice body, cql_value *token);
+cql_err vl__cql_decode_supported(cql_slice body, cql_iter *entries);
+cql_err vl__cql_decode_result(uint8_t version, cql_slice body, cql_result *out);
+cql_err vl__cql_decode_event(cql_slice body, cql_event *out);
 
 /* ==== Error codes ======================================================= */
 
@@ -490,7 +490,7 @@ typedef struct cql_error_desc {
 
 /* The description of an error code; unknown codes get a generic entry
  * (name "Unknown", VL_EUPSTREAM, CQL_RETRY_NEVER). Never NULL. */
-const cql_error_desc *cql_error_info(int32_t code);
+const cql_error_desc *vl__cql_error_info(int32_t code);
 
 #define CQL_ERR_SERVER 0x0000
 #define CQL_ERR_PROTOCOL 0x000A

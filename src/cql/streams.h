@@ -8,8 +8,8 @@
  *
  * The orphan rule (docs/cql.md; cassandra notes 2.7): when a request times
  * out on the client, its id is not freed but orphaned. It stays busy until
- * the late response arrives (cql_streams_release says CQL_STREAM_ORPHAN:
- * drop that response) or the connection closes (cql_streams_reset).
+ * the late response arrives (vl__cql_streams_release says CQL_STREAM_ORPHAN:
+ * drop that response) or the connection closes (vl__cql_streams_reset).
  * Freeing it at the timeout would let a new request reuse the id and then
  * receive the old request's late answer.
  */
@@ -40,19 +40,19 @@ typedef enum cql_stream_state {
 
 /* All ids free; at most `limit` busy at once (0: VL_CQL_INFLIGHT_DEFAULT;
  * clamped to VL_CQL_STREAMS_MAX). */
-void cql_streams_init(cql_streams *s, uint32_t limit);
+void vl__cql_streams_init(cql_streams *s, uint32_t limit);
 /* The next free id (round-robin from the last one handed out), or -1 when
  * the window is full (busy_count == limit): answer VL_EBUSY. */
-int32_t cql_streams_acquire(cql_streams *s);
+int32_t vl__cql_streams_acquire(cql_streams *s);
 /* A response arrived on `id`: frees it and says what it was. */
-cql_stream_state cql_streams_release(cql_streams *s, int16_t id);
+cql_stream_state vl__cql_streams_release(cql_streams *s, int16_t id);
 /* The request on `id` timed out: keep the id busy, mark it orphaned. False
  * if `id` is not live (free, already orphaned, or out of range). */
-bool cql_streams_orphan(cql_streams *s, int16_t id);
+bool vl__cql_streams_orphan(cql_streams *s, int16_t id);
 /* The connection closed: every id is free again, orphans included. */
-void cql_streams_reset(cql_streams *s);
+void vl__cql_streams_reset(cql_streams *s);
 
-static inline uint32_t cql_streams_in_flight(const cql_streams *s) { return s->busy_count; }
-static inline uint32_t cql_streams_orphans(const cql_streams *s) { return s->orphan_count; }
+static inline uint32_t vl__cql_streams_in_flight(const cql_streams *s) { return s->busy_count; }
+static inline uint32_t vl__cql_streams_orphans(const cql_streams *s) { return s->orphan_count; }
 
 #endif /* VELLIR_CQL_STREAMS_H */

@@ -3,8 +3,8 @@
  * native types, custom classes, list/set/map, UDT and tuple, parsed to
  * validate and skip them, and walked on demand afterwards.
  *
- * Owns: cql_rd_type, cql_type_custom_class, cql_type_udt_name,
- * cql_type_children, cql_type_next.
+ * Owns: vl__cql_rd_type, vl__cql_type_custom_class, vl__cql_type_udt_name,
+ * vl__cql_type_children, vl__cql_type_next.
  * Threads: pure; any thread.
  *
  * Parsing recurses once per nesting level, at most VL_CQL_TYPE_DEPTH_MAX
@@ -23,10 +23,10 @@ static cql_err skip_type(cql_rd *r, unsigned depth);
 /* UDT: <ks><udt_name><n><name_1><type_1>...; tuple: <n><type_1>... */
 static cql_err skip_fields(cql_rd *r, unsigned depth, bool named) {
     uint16_t n;
-    cql_err e = cql_rd_u16(r, &n);
+    cql_err e = vl__cql_rd_u16(r, &n);
     cql_slice name;
     for (uint32_t i = 0; !e && i < n; i++) {
-        if (named) e = cql_rd_string(r, &name);
+        if (named) e = vl__cql_rd_string(r, &name);
         if (!e) e = skip_type(r, depth + 1);
     }
     return e;
@@ -34,8 +34,8 @@ static cql_err skip_fields(cql_rd *r, unsigned depth, bool named) {
 
 static cql_err skip_udt(cql_rd *r, unsigned depth) {
     cql_slice ks, name;
-    cql_err e = cql_rd_string(r, &ks);
-    if (!e) e = cql_rd_string(r, &name);
+    cql_err e = vl__cql_rd_string(r, &ks);
+    if (!e) e = vl__cql_rd_string(r, &name);
     return e ? e : skip_fields(r, depth, true);
 }
 
@@ -43,11 +43,11 @@ static cql_err skip_type(cql_rd *r, unsigned depth) {
     if (depth > VL_CQL_TYPE_DEPTH_MAX) return CQL_ETOODEEP;
     uint16_t id;
     cql_slice s;
-    cql_err e = cql_rd_u16(r, &id);
+    cql_err e = vl__cql_rd_u16(r, &id);
     if (e) return e;
     if (is_native(id)) return CQL_OK;
     switch (id) {
-    case CQL_T_CUSTOM: return cql_rd_string(r, &s);
+    case CQL_T_CUSTOM: return vl__cql_rd_string(r, &s);
     case CQL_T_LIST:
     case CQL_T_SET: return skip_type(r, depth + 1);
     case CQL_T_MAP:
@@ -59,12 +59,12 @@ static cql_err skip_type(cql_rd *r, unsigned depth) {
     }
 }
 
-cql_err cql_rd_type(cql_rd *r, cql_type *out) {
+cql_err vl__cql_rd_type(cql_rd *r, cql_type *out) {
     const uint8_t *start = r->p;
     cql_err e = skip_type(r, 0);
     if (e) return e;
-    out->id = cql_be16(start);
-    out->raw = cql_slice_of(start, (size_t)(r->p - start));
+    out->id = vl__cql_be16(start);
+    out->raw = vl__cql_slice_of(start, (size_t)(r->p - start));
     return CQL_OK;
 }
 
@@ -72,29 +72,29 @@ cql_err cql_rd_type(cql_rd *r, cql_type *out) {
 
 /* A cursor just past the type's id. */
 static cql_rd after_id(const cql_type *t) {
-    cql_rd r = cql_rd_of(t->raw);
+    cql_rd r = vl__cql_rd_of(t->raw);
     uint16_t id;
-    if (cql_rd_u16(&r, &id) != CQL_OK) r.p = r.end;
+    if (vl__cql_rd_u16(&r, &id) != CQL_OK) r.p = r.end;
     return r;
 }
 
-cql_slice cql_type_custom_class(const cql_type *t) {
+cql_slice vl__cql_type_custom_class(const cql_type *t) {
     cql_slice s = {NULL, 0};
     cql_rd r = after_id(t);
-    if (t->id != CQL_T_CUSTOM || cql_rd_string(&r, &s) != CQL_OK) s.len = 0;
+    if (t->id != CQL_T_CUSTOM || vl__cql_rd_string(&r, &s) != CQL_OK) s.len = 0;
     return s;
 }
 
-void cql_type_udt_name(const cql_type *t, cql_slice *keyspace, cql_slice *name) {
+void vl__cql_type_udt_name(const cql_type *t, cql_slice *keyspace, cql_slice *name) {
     cql_slice none = {NULL, 0};
     *keyspace = *name = none;
     cql_rd r = after_id(t);
-    if (t->id != CQL_T_UDT || cql_rd_string(&r, keyspace) != CQL_OK ||
-        cql_rd_string(&r, name) != CQL_OK)
+    if (t->id != CQL_T_UDT || vl__cql_rd_string(&r, keyspace) != CQL_OK ||
+        vl__cql_rd_string(&r, name) != CQL_OK)
         *keyspace = *name = none;
 }
 
-uint32_t cql_type_children(const cql_type *t, cql_iter *it) {
+uint32_t vl__cql_type_children(const cql_type *t, cql_iter *it) {
     cql_rd r = after_id(t);
     uint16_t n = 0;
     cql_slice ks, name;
@@ -104,11 +104,11 @@ uint32_t cql_type_children(const cql_type *t, cql_iter *it) {
     case CQL_T_SET: n = 1; break;
     case CQL_T_MAP: n = 2; break;
     case CQL_T_UDT:
-        if (cql_rd_string(&r, &ks) || cql_rd_string(&r, &name) || cql_rd_u16(&r, &n)) n = 0;
+        if (vl__cql_rd_string(&r, &ks) || vl__cql_rd_string(&r, &name) || vl__cql_rd_u16(&r, &n)) n = 0;
         it->aux = 1; /* fields are named */
         break;
     case CQL_T_TUPLE:
-        if (cql_rd_u16(&r, &n)) n = 0;
+        if (vl__cql_rd_u16(&r, &n)) n = 0;
         break;
     default: break;
     }
@@ -118,11 +118,11 @@ uint32_t cql_type_children(const cql_type *t, cql_iter *it) {
     return n;
 }
 
-bool cql_type_next(cql_iter *it, cql_type *child, cql_slice *name) {
+bool vl__cql_type_next(cql_iter *it, cql_type *child, cql_slice *name) {
     if (it->left == 0) return false;
     cql_rd r = {it->p, it->end};
     cql_slice n = {NULL, 0};
-    if ((it->aux && cql_rd_string(&r, &n)) || cql_rd_type(&r, child)) {
+    if ((it->aux && vl__cql_rd_string(&r, &n)) || vl__cql_rd_type(&r, child)) {
         it->left = 0;
         return false;
     }

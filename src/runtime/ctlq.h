@@ -3,8 +3,8 @@
  * never be refused.
  *
  * Owns: the queue's lock and links (not the messages).
- * Threads: ctlq_push from any thread; ctlq_take and ctlq_pending on the
- * shard thread (ctlq_pending on any thread).
+ * Threads: vl__ctlq_push from any thread; vl__ctlq_take and vl__ctlq_pending on the
+ * shard thread (vl__ctlq_pending on any thread).
  *
  * The request mailbox is bounded and answers "busy"; that would be wrong for
  * an upstream's load or commit completion, or for a flush or shutdown
@@ -35,12 +35,12 @@ typedef struct vl_ctlq {
     _Atomic uint32_t pending;
 } vl_ctlq;
 
-void ctlq_init(vl_ctlq *q);
-void ctlq_destroy(vl_ctlq *q);
-void ctlq_push(vl_ctlq *q, vl_ctl *c);
+void vl__ctlq_init(vl_ctlq *q);
+void vl__ctlq_destroy(vl_ctlq *q);
+void vl__ctlq_push(vl_ctlq *q, vl_ctl *c);
 /* Takes every queued message, oldest first (a NULL-terminated list). */
-vl_ctl *ctlq_take(vl_ctlq *q);
-static inline uint32_t ctlq_pending(vl_ctlq *q) {
+vl_ctl *vl__ctlq_take(vl_ctlq *q);
+static inline uint32_t vl__ctlq_pending(vl_ctlq *q) {
     return atomic_load_explicit(&q->pending, memory_order_seq_cst);
 }
 

@@ -7,7 +7,7 @@
 
 #include "runtime/join.h"
 
-vl_join *join_new(int64_t parts, vl_done_cb done, void *arg) {
+vl_join *vl__join_new(int64_t parts, vl_done_cb done, void *arg) {
     vl_join *j = malloc(sizeof *j);
     if (!j) return NULL;
     atomic_init(&j->remaining, parts);
@@ -17,7 +17,7 @@ vl_join *join_new(int64_t parts, vl_done_cb done, void *arg) {
     return j;
 }
 
-void join_part_done(vl_join *j, vl_status st) {
+void vl__join_part_done(vl_join *j, vl_status st) {
     if (st != VL_OK) {
         int ok = VL_OK;
         atomic_compare_exchange_strong(&j->status, &ok, (int)st);
@@ -27,7 +27,7 @@ void join_part_done(vl_join *j, vl_status st) {
     free(j);
 }
 
-void gate_init(vl_gate *g) {
+void vl__gate_init(vl_gate *g) {
     pthread_mutex_init(&g->mu, NULL);
     pthread_cond_init(&g->cv, NULL);
     g->reported = 0;
@@ -35,12 +35,12 @@ void gate_init(vl_gate *g) {
     g->over = false;
 }
 
-void gate_destroy(vl_gate *g) {
+void vl__gate_destroy(vl_gate *g) {
     pthread_mutex_destroy(&g->mu);
     pthread_cond_destroy(&g->cv);
 }
 
-void gate_report(vl_gate *g, vl_status st) {
+void vl__gate_report(vl_gate *g, vl_status st) {
     pthread_mutex_lock(&g->mu);
     if (st != VL_OK && g->status == VL_OK) g->status = st;
     g->reported++;
@@ -48,7 +48,7 @@ void gate_report(vl_gate *g, vl_status st) {
     pthread_mutex_unlock(&g->mu);
 }
 
-vl_status gate_wait_reports(vl_gate *g, uint32_t n) {
+vl_status vl__gate_wait_reports(vl_gate *g, uint32_t n) {
     pthread_mutex_lock(&g->mu);
     while (g->reported < n) pthread_cond_wait(&g->cv, &g->mu);
     vl_status st = g->status;
@@ -58,7 +58,7 @@ vl_status gate_wait_reports(vl_gate *g, uint32_t n) {
     return st;
 }
 
-void gate_wait_over(vl_gate *g) {
+void vl__gate_wait_over(vl_gate *g) {
     pthread_mutex_lock(&g->mu);
     while (!g->over) pthread_cond_wait(&g->cv, &g->mu);
     pthread_mutex_unlock(&g->mu);

@@ -26,9 +26,9 @@ typedef struct vl_join {
 } vl_join;
 
 /* A join of `parts` parts, or NULL (out of memory). Any thread. */
-vl_join *join_new(int64_t parts, vl_done_cb done, void *arg);
+vl_join *vl__join_new(int64_t parts, vl_done_cb done, void *arg);
 /* One part ended with `st`. Any thread. */
-void join_part_done(vl_join *j, vl_status st);
+void vl__join_part_done(vl_join *j, vl_status st);
 
 /* Start-up: each thread reports how its setup went; the opener waits for
  * every report, then declares the start over (threads whose setup failed
@@ -41,14 +41,14 @@ typedef struct vl_gate {
     bool over;
 } vl_gate;
 
-void gate_init(vl_gate *g);
-void gate_destroy(vl_gate *g);
+void vl__gate_init(vl_gate *g);
+void vl__gate_destroy(vl_gate *g);
 /* A thread's report. Any thread. */
-void gate_report(vl_gate *g, vl_status st);
+void vl__gate_report(vl_gate *g, vl_status st);
 /* The opener: waits for `n` reports, declares the start over, and returns
  * the first failure or VL_OK. */
-vl_status gate_wait_reports(vl_gate *g, uint32_t n);
+vl_status vl__gate_wait_reports(vl_gate *g, uint32_t n);
 /* A thread: waits until the opener declared the start over. */
-void gate_wait_over(vl_gate *g);
+void vl__gate_wait_over(vl_gate *g);
 
 #endif

@@ -3,8 +3,8 @@
  * any thread), one consumer (the shard thread).
  *
  * Owns: the request message layout (vl_msg) and the ring that carries it.
- * Threads: mailbox_claim/mailbox_publish on any thread; mailbox_peek,
- * mailbox_release and mailbox_close_intake... on the shard thread only;
+ * Threads: vl__mailbox_claim/vl__mailbox_publish on any thread; vl__mailbox_peek,
+ * vl__mailbox_release and vl__mailbox_close_intake... on the shard thread only;
  * mailbox_depth on any thread.
  *
  * The ring is Dmitry Vyukov's bounded queue, specialised: each cell has a
@@ -58,14 +58,14 @@ typedef struct vl_msg {
     vl_req req;
     uint8_t key_heap;    /* 1: key.heap is a malloc'd copy the shard frees */
     uint16_t key_len;
-    uint64_t hash;       /* vl_hash_key(key) */
+    uint64_t hash;       /* vl__hash_key(key) */
     union {
         uint8_t inl[VL_MSG_KEY_INLINE];
         uint8_t *heap;
     } key;
 } vl_msg;
 
-static inline const uint8_t *vl_msg_key(const vl_msg *m) {
+static inline const uint8_t *vl__msg_key(const vl_msg *m) {
     return m->key_heap ? m->key.heap : m->key.inl;
 }
 
@@ -82,28 +82,28 @@ typedef struct vl_mailbox {
 } vl_mailbox;
 
 /* capacity is rounded up to a power of two. Returns VL_OK or VL_ENOMEM. */
-vl_status mailbox_init(vl_mailbox *mb, uint32_t capacity);
-void mailbox_free(vl_mailbox *mb);
+vl_status vl__mailbox_init(vl_mailbox *mb, uint32_t capacity);
+void vl__mailbox_free(vl_mailbox *mb);
 
 /* Producer: claims a cell. Returns its message to fill, and its position in
  * *pos, or NULL with *err = VL_EBUSY (full) or VL_ECLOSED. */
-vl_msg *mailbox_claim(vl_mailbox *mb, uint64_t *pos, vl_status *err);
+vl_msg *vl__mailbox_claim(vl_mailbox *mb, uint64_t *pos, vl_status *err);
 /* Producer: makes the filled message visible to the consumer. */
-void mailbox_publish(vl_mailbox *mb, uint64_t pos);
+void vl__mailbox_publish(vl_mailbox *mb, uint64_t pos);
 
 /* Consumer: the next published message, or NULL if there is none yet. */
-vl_msg *mailbox_peek(vl_mailbox *mb);
+vl_msg *vl__mailbox_peek(vl_mailbox *mb);
 /* Consumer: the message `k` places after the next one, if it is published
- * (k = 0 is mailbox_peek). For prefetching only: it stays in the ring. */
-vl_msg *mailbox_peek_ahead(vl_mailbox *mb, uint64_t k);
-/* Consumer: hands the cell returned by mailbox_peek back to producers. */
-void mailbox_release(vl_mailbox *mb);
+ * (k = 0 is vl__mailbox_peek). For prefetching only: it stays in the ring. */
+vl_msg *vl__mailbox_peek_ahead(vl_mailbox *mb, uint64_t k);
+/* Consumer: hands the cell returned by vl__mailbox_peek back to producers. */
+void vl__mailbox_release(vl_mailbox *mb);
 /* Consumer: stops intake for good (producers get VL_ECLOSED from now on). */
-void mailbox_close_intake(vl_mailbox *mb);
+void vl__mailbox_close_intake(vl_mailbox *mb);
 /* Consumer: true once intake is closed and every claimed cell was served. */
-bool mailbox_finished(vl_mailbox *mb);
+bool vl__mailbox_finished(vl_mailbox *mb);
 
 /* Requests claimed and not yet released. Any thread. */
-uint64_t mailbox_depth(vl_mailbox *mb);
+uint64_t vl__mailbox_depth(vl_mailbox *mb);
 
 #endif

@@ -29,18 +29,18 @@
 
 static _Thread_local vl_worker *current;
 
-vl_worker *worker_current(void) { return current; }
+vl_worker *vl__worker_current(void) { return current; }
 
-vl_status worker_init(vl_worker *w, uint32_t mailbox, uint32_t index, const void *owner) {
+vl_status vl__worker_init(vl_worker *w, uint32_t mailbox, uint32_t index, const void *owner) {
     w->index = index;
     w->owner = owner;
-    ctlq_init(&w->ctl);
-    return mailbox_init(&w->mb, mailbox);
+    vl__ctlq_init(&w->ctl);
+    return vl__mailbox_init(&w->mb, mailbox);
 }
 
-void worker_fini(vl_worker *w) {
-    ctlq_destroy(&w->ctl);
-    mailbox_free(&w->mb);
+void vl__worker_fini(vl_worker *w) {
+    vl__ctlq_destroy(&w->ctl);
+    vl__mailbox_free(&w->mb);
 }
 
 static void *trampoline(void *p) {
@@ -50,17 +50,17 @@ static void *trampoline(void *p) {
     return NULL;
 }
 
-vl_status worker_start(vl_worker *w, void (*main)(vl_worker *w, void *arg), void *arg) {
+vl_status vl__worker_start(vl_worker *w, void (*main)(vl_worker *w, void *arg), void *arg) {
     w->main = main;
     w->main_arg = arg;
     return pthread_create(&w->thread, NULL, trampoline, w) == 0 ? VL_OK : VL_ENOMEM;
 }
 
-void worker_join(vl_worker *w) { pthread_join(w->thread, NULL); }
+void vl__worker_join(vl_worker *w) { pthread_join(w->thread, NULL); }
 
 static void on_wake(uv_async_t *h) { (void)h; /* the worker drains after uv_run */ }
 
-vl_status worker_loop_open(vl_worker *w) {
+vl_status vl__worker_loop_open(vl_worker *w) {
     if (uv_loop_init(&w->loop) != 0) return VL_ENOMEM;
     if (uv_async_init(&w->loop, &w->wake, on_wake) != 0) {
         uv_loop_close(&w->loop);
@@ -74,42 +74,42 @@ static void close_handle(uv_handle_t *h, void *arg) {
     if (!uv_is_closing(h)) uv_close(h, NULL);
 }
 
-void worker_loop_close(vl_worker *w) {
+void vl__worker_loop_close(vl_worker *w) {
     uv_walk(&w->loop, close_handle, NULL);
     uv_run(&w->loop, UV_RUN_DEFAULT);
     uv_loop_close(&w->loop);
 }
 
-void worker_wake(vl_worker *w) {
+void vl__worker_wake(vl_worker *w) {
     if (atomic_load_explicit(&w->sleeping, memory_order_seq_cst)) uv_async_send(&w->wake);
 }
 
-void worker_post(vl_worker *w, vl_ctl *c) {
+void vl__worker_post(vl_worker *w, vl_ctl *c) {
     atomic_fetch_add_explicit(&w->posting, 1, memory_order_seq_cst);
-    ctlq_push(&w->ctl, c);
-    worker_wake(w);
+    vl__ctlq_push(&w->ctl, c);
+    vl__worker_wake(w);
     atomic_fetch_sub_explicit(&w->posting, 1, memory_order_release);
 }
 
-vl_status worker_post_task(vl_worker *w, vl_ctl *c) {
+vl_status vl__worker_post_task(vl_worker *w, vl_ctl *c) {
     atomic_fetch_add_explicit(&w->posting, 1, memory_order_seq_cst);
     if (atomic_load_explicit(&w->finished, memory_order_seq_cst)) {
         atomic_fetch_sub_explicit(&w->posting, 1, memory_order_release);
         return VL_ECLOSED;
     }
-    ctlq_push(&w->ctl, c);
-    worker_wake(w);
+    vl__ctlq_push(&w->ctl, c);
+    vl__worker_wake(w);
     atomic_fetch_sub_explicit(&w->posting, 1, memory_order_release);
     return VL_OK;
 }
 
-void worker_sleep(vl_worker *w, bool (*has_work)(void *arg), void *arg) {
+void vl__worker_sleep(vl_worker *w, bool (*has_work)(void *arg), void *arg) {
     atomic_store_explicit(&w->sleeping, 1, memory_order_seq_cst);
     if (!has_work(arg)) uv_run(&w->loop, UV_RUN_ONCE);
     atomic_store_explicit(&w->sleeping, 0, memory_order_relaxed);
 }
 
-void worker_finish(vl_worker *w) {
+void vl__worker_finish(vl_worker *w) {
     atomic_store_explicit(&w->finished, 1, memory_order_seq_cst);
     while (atomic_load_explicit(&w->posting, memory_order_seq_cst)) sched_yield();
 }

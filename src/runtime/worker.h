@@ -6,8 +6,8 @@
  * queue, and the protocols that let any thread hand it work: waking it only
  * when it sleeps, and posting to it safely while it finishes. Not what the
  * work means: a shard (cache/shard.h) is a worker plus a cache.
- * Threads: worker_init/worker_fini/worker_start/worker_join on the opening
- * thread; worker_wake, worker_post, worker_post_task and worker_current on
+ * Threads: vl__worker_init/vl__worker_fini/vl__worker_start/vl__worker_join on the opening
+ * thread; vl__worker_wake, vl__worker_post, vl__worker_post_task and vl__worker_current on
  * any thread; the rest on the worker's own thread.
  */
 #ifndef VL_RUNTIME_WORKER_H
@@ -29,7 +29,7 @@ typedef struct vl_worker {
     vl_mailbox mb;
     vl_ctlq ctl;
     _Atomic uint32_t sleeping; /* any thread: wake me through `wake` */
-    _Atomic uint32_t posting;  /* worker_post* calls under way (any thread) */
+    _Atomic uint32_t posting;  /* vl__worker_post* calls under way (any thread) */
     _Atomic uint32_t finished; /* set when the worker stops taking posts */
     uv_loop_t loop;
     uv_async_t wake;
@@ -38,34 +38,34 @@ typedef struct vl_worker {
 } vl_worker;
 
 /* The mailbox (`mailbox` cells) and the control queue. VL_OK or VL_ENOMEM. */
-vl_status worker_init(vl_worker *w, uint32_t mailbox, uint32_t index, const void *owner);
+vl_status vl__worker_init(vl_worker *w, uint32_t mailbox, uint32_t index, const void *owner);
 /* Frees them; the control queue must have been drained by the caller. */
-void worker_fini(vl_worker *w);
+void vl__worker_fini(vl_worker *w);
 /* Starts the thread, which runs main(w, arg). VL_OK or VL_ENOMEM. */
-vl_status worker_start(vl_worker *w, void (*main)(vl_worker *w, void *arg), void *arg);
-void worker_join(vl_worker *w);
+vl_status vl__worker_start(vl_worker *w, void (*main)(vl_worker *w, void *arg), void *arg);
+void vl__worker_join(vl_worker *w);
 /* The worker whose thread is calling, or NULL on any other thread. */
-vl_worker *worker_current(void);
+vl_worker *vl__worker_current(void);
 
 /* The worker's thread: opens its loop (VL_ENOMEM if it cannot), and closes
  * it with every handle still open on it, without their close callbacks. */
-vl_status worker_loop_open(vl_worker *w);
-void worker_loop_close(vl_worker *w);
+vl_status vl__worker_loop_open(vl_worker *w);
+void vl__worker_loop_close(vl_worker *w);
 
 /* Any thread: wakes the worker if it sleeps, after a message was published. */
-void worker_wake(vl_worker *w);
+void vl__worker_wake(vl_worker *w);
 /* Any thread: queues a control message and wakes the worker. Only for
  * messages the worker is sure to take: it must not have finished. */
-void worker_post(vl_worker *w, vl_ctl *c);
-/* Any thread: worker_post, refused with VL_ECLOSED once it has finished. */
-vl_status worker_post_task(vl_worker *w, vl_ctl *c);
+void vl__worker_post(vl_worker *w, vl_ctl *c);
+/* Any thread: vl__worker_post, refused with VL_ECLOSED once it has finished. */
+vl_status vl__worker_post_task(vl_worker *w, vl_ctl *c);
 
 /* The worker's thread: sleeps in its loop until an event or a wake-up,
  * unless has_work(arg) finds work once the worker announced its sleep. */
-void worker_sleep(vl_worker *w, bool (*has_work)(void *arg), void *arg);
-/* The worker's thread: stops taking posts (worker_post_task answers
+void vl__worker_sleep(vl_worker *w, bool (*has_work)(void *arg), void *arg);
+/* The worker's thread: stops taking posts (vl__worker_post_task answers
  * VL_ECLOSED from now on) and waits for posts under way to land. The
  * caller then drains the control queue one last time. */
-void worker_finish(vl_worker *w);
+void vl__worker_finish(vl_worker *w);
 
 #endif

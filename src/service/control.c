@@ -17,8 +17,8 @@ vl_status vl_flush(vl_service *svc, vl_done_cb done, void *arg) {
     atomic_fetch_add(&svc->ctl_posters, 1);
     vl_status st = VL_ECLOSED;
     if (!atomic_load(&svc->closing)) {
-        vl_join *j = join_new(svc->nshards, done, arg);
-        st = j ? shard_post_all(svc->shards, svc->nshards, CTL_FLUSH, j) : VL_ENOMEM;
+        vl_join *j = vl__join_new(svc->nshards, done, arg);
+        st = j ? vl__shard_post_all(svc->shards, svc->nshards, CTL_FLUSH, j) : VL_ENOMEM;
         if (st != VL_OK) free(j);
     }
     atomic_fetch_sub(&svc->ctl_posters, 1);
@@ -33,7 +33,7 @@ vl_status vl_clear(vl_service *svc, vl_done_cb done, void *arg) {
     int idle = 0;
     if (!atomic_load(&svc->closing))
         st = atomic_compare_exchange_strong(&svc->clearing, &idle, 1) ? VL_OK : VL_EBUSY;
-    if (st == VL_OK) st = clear_start(svc->shards, svc->nshards, &svc->clearing, done, arg);
+    if (st == VL_OK) st = vl__clear_start(svc->shards, svc->nshards, &svc->clearing, done, arg);
     atomic_fetch_sub(&svc->ctl_posters, 1);
     return st;
 }
@@ -45,7 +45,7 @@ struct uv_loop_s *vl_shard_loop(vl_service *svc, uint32_t shard) {
 }
 
 int vl_shard_self(const vl_service *svc) {
-    vl_worker *w = worker_current();
+    vl_worker *w = vl__worker_current();
     return w && w->owner == svc ? (int)w->index : -1;
 }
 
@@ -55,5 +55,5 @@ vl_status vl_post(vl_service *svc, uint32_t shard, vl_task *task) {
     if (!svc || !task || !task->fn || shard >= svc->nshards) return VL_EINVAL;
     vl_ctl *c = (vl_ctl *)(void *)task->reserved_;
     c->kind = CTL_TASK;
-    return worker_post_task(&svc->shards[shard].rt, c);
+    return vl__worker_post_task(&svc->shards[shard].rt, c);
 }

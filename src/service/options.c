@@ -2,7 +2,7 @@
  * options.c -- vl_options: its table (every field's default, bounds and
  * reason, in one place), vl_options_init, and the check vl_open makes.
  *
- * Owns: the table of vl_options, vl_options_init, options_check.
+ * Owns: the table of vl_options, vl_options_init, vl__options_check.
  * Threads: any thread.
  *
  * The numbers themselves are named in include/vellir_limits.h, with the
@@ -69,7 +69,7 @@ static const vl_opt_row table[] = {
 
 void vl_options_init(vl_options *o) {
     memset(o, 0, sizeof *o);
-    opt_defaults(table, NROWS, o);
+    vl__opt_defaults(table, NROWS, o);
     o->default_policy = vl_within(VL_DEFAULT_WITHIN_MS);
 }
 
@@ -89,13 +89,13 @@ static const char *check_rest(vl_options *o) {
     return NULL;
 }
 
-vl_status options_check(vl_options *o, const vl_log_sink *log) {
+vl_status vl__options_check(vl_options *o, const vl_log_sink *log) {
     char why[256];
     const char *bad = NULL;
-    if (!opt_check(table, NROWS, o, why, sizeof why)) bad = why;
+    if (!vl__opt_check(table, NROWS, o, why, sizeof why)) bad = why;
     else bad = check_rest(o);
     if (o->shards == 0) o->shards = online_cpus();
     if (!bad) return VL_OK;
-    vl_logf(log, VL_LOG_ERROR, "vl_open: invalid options: %s", bad);
+    vl__logf(log, VL_LOG_ERROR, "vl_open: invalid options: %s", bad);
     return VL_EINVAL;
 }

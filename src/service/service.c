@@ -18,26 +18,26 @@ static vl_status check_type(const vl_type *t, const vl_upstream *up) {
 }
 
 static void service_free(vl_service *svc, uint32_t inited) {
-    for (uint32_t i = 0; i < inited; i++) shard_fini(&svc->shards[i]);
+    for (uint32_t i = 0; i < inited; i++) vl__shard_fini(&svc->shards[i]);
     free(svc->shards);
-    gate_destroy(&svc->gate);
+    vl__gate_destroy(&svc->gate);
     free(svc);
 }
 
 static void join_threads(vl_service *svc, uint32_t n) {
-    for (uint32_t i = 0; i < n; i++) worker_join(&svc->shards[i].rt);
+    for (uint32_t i = 0; i < n; i++) vl__worker_join(&svc->shards[i].rt);
 }
 
 static vl_status start_shards(vl_service *svc) {
     uint32_t n = 0;
     vl_status st = VL_OK;
-    while (n < svc->nshards && (st = shard_start(&svc->shards[n])) == VL_OK) n++;
-    vl_status opened = gate_wait_reports(&svc->gate, n);
+    while (n < svc->nshards && (st = vl__shard_start(&svc->shards[n])) == VL_OK) n++;
+    vl_status opened = vl__gate_wait_reports(&svc->gate, n);
     if (st == VL_OK) st = opened;
     if (st == VL_OK) return VL_OK;
     /* Stop what started; shards that failed to open have exited already. */
     atomic_store(&svc->closing, 1);
-    while (shard_post_all(svc->shards, n, CTL_SHUTDOWN, NULL) != VL_OK) sched_yield();
+    while (vl__shard_post_all(svc->shards, n, CTL_SHUTDOWN, NULL) != VL_OK) sched_yield();
     join_threads(svc, n);
     return st;
 }
@@ -50,7 +50,7 @@ static vl_status init_shards(vl_service *svc, uint32_t *inited) {
     vl_status st = VL_OK;
     for (*inited = 0; st == VL_OK && *inited < svc->nshards; (*inited)++) {
         cfg.index = *inited;
-        st = shard_init(&svc->shards[*inited], &cfg);
+        st = vl__shard_init(&svc->shards[*inited], &cfg);
     }
     return st;
 }
@@ -61,13 +61,13 @@ vl_status vl_open(const vl_options *opts, const vl_type *type, const vl_upstream
     *out = NULL;
     vl_service *svc = calloc(1, sizeof *svc);
     if (!svc) return VL_ENOMEM;
-    gate_init(&svc->gate);
+    vl__gate_init(&svc->gate);
     if (opts) svc->opts = *opts;
     else vl_options_init(&svc->opts);
     svc->log = (vl_log_sink){svc->opts.log, svc->opts.log_arg};
     svc->type = *type;
     svc->upstream = *upstream;
-    vl_status st = options_check(&svc->opts, &svc->log);
+    vl_status st = vl__options_check(&svc->opts, &svc->log);
     uint32_t inited = 0;
     svc->nshards = svc->opts.shards;
     if (st == VL_OK) st = init_shards(svc, &inited);
@@ -85,8 +85,8 @@ vl_status vl_shutdown(vl_service *svc, void (*done)(void *arg, vl_status st), vo
     int expect = 0;
     if (!atomic_compare_exchange_strong(&svc->closing, &expect, 1)) return VL_ECLOSED;
     while (atomic_load(&svc->ctl_posters) != 0) sched_yield();
-    vl_join *j = join_new(svc->nshards, done, arg);
-    vl_status st = j ? shard_post_all(svc->shards, svc->nshards, CTL_SHUTDOWN, j) : VL_ENOMEM;
+    vl_join *j = vl__join_new(svc->nshards, done, arg);
+    vl_status st = j ? vl__shard_post_all(svc->shards, svc->nshards, CTL_SHUTDOWN, j) : VL_ENOMEM;
     if (st != VL_OK) {
         free(j);
         atomic_store(&svc->closing, 0);
@@ -95,7 +95,7 @@ vl_status vl_shutdown(vl_service *svc, void (*done)(void *arg, vl_status st), vo
 }
 
 vl_status vl_close(vl_service *svc, vl_close_report *report) {
-    if (!svc || worker_current()) return VL_EINVAL;
+    if (!svc || vl__worker_current()) return VL_EINVAL;
     if (!atomic_load(&svc->closing))
         while (vl_shutdown(svc, NULL, NULL) == VL_ENOMEM) sched_yield();
     join_threads(svc, svc->nshards);

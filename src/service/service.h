@@ -43,6 +43,6 @@ struct vl_service {
 
 /* options.c: fills zeros with defaults and checks every range; logs what is
  * wrong through `log`. VL_OK or VL_EINVAL. */
-vl_status options_check(vl_options *o, const vl_log_sink *log);
+vl_status vl__options_check(vl_options *o, const vl_log_sink *log);
 
 #endif

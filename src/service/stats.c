@@ -34,9 +34,9 @@ static void read_shard(vl_shard *sh, vl_stats *o) {
     o->keys = LD(keys);
     o->dirty_keys = LD(dirty_keys);
     uint64_t since = LD(oldest_dirty_since);
-    int64_t now = vl_mono_us(), at = (int64_t)since - 1; /* published +1: 0 is "none" */
+    int64_t now = vl__mono_us(), at = (int64_t)since - 1; /* published +1: 0 is "none" */
     o->oldest_dirty_ms = since && now >= at ? (uint64_t)(now - at) / 1000 : 0;
-    o->mailbox_depth = mailbox_depth(&sh->rt.mb);
+    o->mailbox_depth = vl__mailbox_depth(&sh->rt.mb);
     o->inflight_loads = LD(inflight_loads);
     o->inflight_commits = LD(inflight_commits);
     o->expiring_keys = LD(expiring);

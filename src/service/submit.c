@@ -18,21 +18,21 @@
 uint32_t vl_shard_count(const vl_service *svc) { return svc->nshards; }
 
 uint32_t vl_shard_of(const vl_service *svc, const void *key, size_t key_len) {
-    return vl_shard_index(vl_hash_key(key, key_len), svc->nshards);
+    return vl__shard_index(vl__hash_key(key, key_len), svc->nshards);
 }
 
 static vl_status submit(vl_service *svc, const vl_req *r, const void *key, size_t len) {
     if (!svc || (!key && len)) return VL_EINVAL;
     if (len > VL_KEY_MAX) return VL_ETOOBIG;
     if (atomic_load_explicit(&svc->closing, memory_order_relaxed)) return VL_ECLOSED;
-    uint64_t h = vl_hash_key(key, len);
-    vl_shard *sh = &svc->shards[vl_shard_index(h, svc->nshards)];
+    uint64_t h = vl__hash_key(key, len);
+    vl_shard *sh = &svc->shards[vl__shard_index(h, svc->nshards)];
     vl_mailbox *mb = &sh->rt.mb;
     uint8_t *heap = NULL;
     if (len > VL_MSG_KEY_INLINE && !(heap = malloc(len))) return VL_ENOMEM;
     uint64_t pos;
     vl_status err = VL_OK;
-    vl_msg *m = mailbox_claim(mb, &pos, &err);
+    vl_msg *m = vl__mailbox_claim(mb, &pos, &err);
     if (!m) {
         free(heap);
         if (err == VL_EBUSY) atomic_fetch_add_explicit(&sh->st.busy, 1, memory_order_relaxed);
@@ -44,8 +44,8 @@ static vl_status submit(vl_service *svc, const vl_req *r, const void *key, size_
     m->hash = h;
     if (heap) m->key.heap = heap;
     memcpy(heap ? heap : m->key.inl, key, len);
-    mailbox_publish(mb, pos);
-    worker_wake(&sh->rt);
+    vl__mailbox_publish(mb, pos);
+    vl__worker_wake(&sh->rt);
     return VL_OK;
 }
 

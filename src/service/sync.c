@@ -39,11 +39,11 @@ enum { PENDING = 0, DONE = 1, SLEEPING = 2 };
 static void sync_wait(vl_sync *s) {
     for (int i = 0; i < SYNC_CHECKS; i++)
         if (atomic_load_explicit(&s->done, memory_order_acquire) == DONE) return;
-    int64_t end = vl_mono_us() + SYNC_YIELD_US;
+    int64_t end = vl__mono_us() + SYNC_YIELD_US;
     do {
         sched_yield();
         if (atomic_load_explicit(&s->done, memory_order_acquire) == DONE) return;
-    } while (vl_mono_us() < end);
+    } while (vl__mono_us() < end);
     uint32_t expect = PENDING;
     if (!atomic_compare_exchange_strong_explicit(&s->done, &expect, SLEEPING,
                                                  memory_order_acq_rel, memory_order_acquire))
@@ -82,7 +82,7 @@ static vl_status finish(vl_sync *s, vl_status submitted) {
 
 #define SYNC_GUARD()                              \
     do {                                          \
-        if (worker_current()) return VL_EINVAL;   \
+        if (vl__worker_current()) return VL_EINVAL;   \
     } while (0)
 
 vl_status vl_read_sync(vl_service *svc, const void *key, size_t key_len, vl_read_cb cb,

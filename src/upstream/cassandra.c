@@ -152,12 +152,12 @@ static void ulog(cass *u, vl_log_level lvl, const char *fmt, ...) {
 /* A request's failure, at most one line a second per shard (a node going
  * down fails thousands of requests at once). */
 static void log_failure(cass *u, const char *what, vl_status st, const cql_response *r) {
-    int64_t now = vl_mono_us();
+    int64_t now = vl__mono_us();
     if (u->last_err_log_us && now - u->last_err_log_us < 1000000) return;
     u->last_err_log_us = now;
     if (r && r->opcode == CQL_OP_ERROR)
         ulog(u, VL_LOG_WARN, "%s failed: %s (%s): %.*s", what, vl_status_name(st),
-             cql_error_info(r->error.code)->name, (int)r->error.message.len,
+             vl__cql_error_info(r->error.code)->name, (int)r->error.message.len,
              (const char *)r->error.message.p);
     else
         ulog(u, VL_LOG_WARN, "%s failed: %s (%s)", what, vl_status_name(st), vl_strerror(st));
@@ -192,15 +192,15 @@ static void on_state(void *arg, cql_conn_state st, vl_status why, const char *de
 
 /* ---- loads --------------------------------------------------------------------------------- */
 
-static cql_value key_value(const void *key, size_t len) { return cql_blob(key, len); }
+static cql_value key_value(const void *key, size_t len) { return vl__cql_blob(key, len); }
 
 static bool key_ok(const cass *u, const void *key, size_t len) {
-    return u->ctx->o.key_type != VL_CASSANDRA_KEY_TEXT || vl_utf8_valid(key, len);
+    return u->ctx->o.key_type != VL_CASSANDRA_KEY_TEXT || vl__utf8_valid(key, len);
 }
 
 /* Expiry from a remaining TTL: Cassandra drops the row at a whole second. */
 static int64_t expiry_of(int32_t ttl_s) {
-    return (vl_wall_ms() / 1000 + ttl_s) * 1000;
+    return (vl__wall_ms() / 1000 + ttl_s) * 1000;
 }
 
 typedef struct load_ctx {
@@ -216,13 +216,13 @@ static vl_status read_row(const cql_response *r, cql_value *val, int64_t *expire
     if (rows->count == 0) return VL_ENOTFOUND;
     cql_iter it = rows->cells, row;
     cql_value ttl;
-    if (!cql_row_next(&it, &row) || !cql_cell_next(&row, val) || !cql_cell_next(&row, &ttl))
+    if (!vl__cql_row_next(&it, &row) || !vl__cql_cell_next(&row, val) || !vl__cql_cell_next(&row, &ttl))
         return VL_EUPSTREAM;
-    if (cql_value_is_null(val)) return VL_ENOTFOUND;
+    if (vl__cql_value_is_null(val)) return VL_ENOTFOUND;
     *expires_at = 0;
     int32_t secs;
-    if (!cql_value_is_null(&ttl)) {
-        if (cql_get_int(&ttl, &secs) != CQL_OK) return VL_ESCHEMA;
+    if (!vl__cql_value_is_null(&ttl)) {
+        if (vl__cql_get_int(&ttl, &secs) != CQL_OK) return VL_ESCHEMA;
         if (secs > 0) *expires_at = expiry_of(secs);
     }
     return VL_OK;
@@ -234,7 +234,7 @@ static void on_loaded(void *arg, vl_status st, const cql_response *r) {
     int64_t exp = 0;
     if (st == VL_OK) st = read_row(r, &v, &exp);
     if (st != VL_OK && st != VL_ENOTFOUND) log_failure(lc->u, "load", st, r);
-    if (st == VL_OK) vl_load_done(lc->req, VL_OK, cql_value_data(&v), (size_t)v.len, exp);
+    if (st == VL_OK) vl_load_done(lc->req, VL_OK, vl__cql_value_data(&v), (size_t)v.len, exp);
     else vl_load_done(lc->req, st, NULL, 0, 0);
     free(lc);
 }
@@ -255,7 +255,7 @@ static vl_status cs_load(void *inst, vl_load *req) {
     lc->req = req;
     cql_value k = key_value(key, klen);
     cql_params p = {.consistency = (uint16_t)u->ctx->o.consistency, .values = &k, .n_values = 1};
-    vl_status st = cql_conn_execute(u->conn, u->sel, &p, on_loaded, lc);
+    vl_status st = vl__cql_conn_execute(u->conn, u->sel, &p, on_loaded, lc);
     if (st != VL_OK) free(lc);
     return busy_status(st);
 }
@@ -293,36 +293,36 @@ static int32_t ttl_of(int64_t expires_at, int64_t now_ms) {
 static void bind_ttl(void *arg, cql_value *v, uint16_t n) {
     const commit_slot *s = arg;
     const vl_commit_item *it = &s->job->b->items[s->i];
-    if (n == 4 && it->expires_at) v[2] = cql_int(ttl_of(it->expires_at, vl_wall_ms()));
+    if (n == 4 && it->expires_at) v[2] = vl__cql_int(ttl_of(it->expires_at, vl__wall_ms()));
 }
 
 static vl_status submit_item(commit_job *job, uint32_t i) {
     cass *u = job->u;
     const vl_commit_item *it = &job->b->items[i];
     if (!key_ok(u, it->key, it->key_len)) return VL_EINVAL;
-    int64_t now = vl_wall_ms();
-    int64_t ts = it->write_time_us > 0 ? it->write_time_us : vl_wall_us();
+    int64_t now = vl__wall_ms();
+    int64_t ts = it->write_time_us > 0 ? it->write_time_us : vl__wall_us();
     bool del = !it->value || (it->expires_at != 0 && it->expires_at <= now);
     cql_value v[4];
     cql_params p = {.consistency = (uint16_t)u->ctx->o.consistency, .values = v};
     cql_stmt *stmt;
     if (del) {
-        v[0] = cql_bigint(ts);
+        v[0] = vl__cql_bigint(ts);
         v[1] = key_value(it->key, it->key_len);
         p.n_values = 2;
         stmt = u->del;
     } else {
         v[0] = key_value(it->key, it->key_len);
-        v[1] = cql_blob(it->value, it->value_len);
-        v[2] = it->expires_at ? cql_int(ttl_of(it->expires_at, now)) : cql_unset();
-        v[3] = cql_bigint(ts);
+        v[1] = vl__cql_blob(it->value, it->value_len);
+        v[2] = it->expires_at ? vl__cql_int(ttl_of(it->expires_at, now)) : vl__cql_unset();
+        v[3] = vl__cql_bigint(ts);
         p.n_values = 4;
         stmt = u->ins;
     }
     job->slots[i] = (commit_slot){job, i};
     cql_bind_fn bind = !del && it->expires_at ? bind_ttl : NULL;
     return busy_status(
-        cql_conn_execute_bound(u->conn, stmt, &p, bind, on_committed, &job->slots[i]));
+        vl__cql_conn_execute_bound(u->conn, stmt, &p, bind, on_committed, &job->slots[i]));
 }
 
 static vl_status cs_commit(void *inst, vl_batch *b) {
@@ -332,14 +332,14 @@ static vl_status cs_commit(void *inst, vl_batch *b) {
     job->u = u;
     job->b = b;
     job->left = b->count + 1; /* +1: the batch cannot complete while it is being sent */
-    cql_conn_cork(u->conn);
+    vl__cql_conn_cork(u->conn);
     for (uint32_t i = 0; i < b->count; i++) {
         vl_status st = submit_item(job, i);
         if (st == VL_OK) continue;
         b->items[i].status = st;
         job->left--;
     }
-    cql_conn_uncork(u->conn);
+    vl__cql_conn_uncork(u->conn);
     job_finish_one(job);
     return VL_OK;
 }
@@ -355,7 +355,7 @@ static void on_closed(void *arg) { *(bool *)arg = true; }
 
 static void close_and_wait(uv_loop_t *loop, cql_conn *c) {
     bool closed = false;
-    cql_conn_close(c, on_closed, &closed);
+    vl__cql_conn_close(c, on_closed, &closed);
     drive(loop, &closed);
 }
 
@@ -377,7 +377,7 @@ static void on_ddl(void *arg, vl_status st, const cql_response *r) {
 static vl_status run_ddl(cass *u, cql_conn *c, const char *q) {
     ddl_wait w = {0};
     cql_params p = {.consistency = CQL_ONE};
-    vl_status st = cql_conn_query(c, q, &p, on_ddl, &w);
+    vl_status st = vl__cql_conn_query(c, q, &p, on_ddl, &w);
     if (st != VL_OK) return st;
     drive(u->env->loop, &w.done);
     if (w.st != VL_OK) ulog(u, VL_LOG_ERROR, "%s: %s %s", q, vl_status_name(w.st), w.msg);
@@ -387,7 +387,7 @@ static vl_status run_ddl(cass *u, cql_conn *c, const char *q) {
 static cql_conn_opts conn_opts(cass *u, bool with_keyspace) {
     cass_ctx *c = u->ctx;
     cql_conn_opts o;
-    cql_conn_opts_init(&o);
+    vl__cql_conn_opts_init(&o);
     o.host = c->host;
     o.port = c->o.port;
     o.user = c->user;
@@ -405,7 +405,7 @@ static cql_conn_opts conn_opts(cass *u, bool with_keyspace) {
 static vl_status connect_sync(cass *u, cql_conn *c) {
     u->opening = true;
     u->open_done = false;
-    cql_conn_start(c);
+    vl__cql_conn_start(c);
     drive(u->env->loop, &u->open_done);
     u->opening = false;
     if (u->open_status != VL_OK)
@@ -423,7 +423,7 @@ static vl_status ensure_schema(cass *u) {
     if (!ctx->schema_done) {
         cql_conn_opts o = conn_opts(u, false);
         cql_conn *c;
-        st = cql_conn_new(u->env->loop, &o, &c);
+        st = vl__cql_conn_new(u->env->loop, &o, &c);
         if (st == VL_OK) {
             st = connect_sync(u, c);
             if (st == VL_OK) st = run_ddl(u, c, ctx->q_keyspace);
@@ -444,14 +444,14 @@ static vl_status cs_open(void *ctxp, const vl_upstream_env *env, void **inst) {
     u->env = env;
     vl_status st = ctx->o.create ? ensure_schema(u) : VL_OK;
     cql_conn_opts o = conn_opts(u, true);
-    if (st == VL_OK) st = cql_conn_new(env->loop, &o, &u->conn);
+    if (st == VL_OK) st = vl__cql_conn_new(env->loop, &o, &u->conn);
     if (st != VL_OK) {
         free(u);
         return st;
     }
-    u->sel = cql_conn_statement(u->conn, ctx->q_select);
-    u->ins = cql_conn_statement(u->conn, ctx->q_insert);
-    u->del = cql_conn_statement(u->conn, ctx->q_delete);
+    u->sel = vl__cql_conn_statement(u->conn, ctx->q_select);
+    u->ins = vl__cql_conn_statement(u->conn, ctx->q_insert);
+    u->del = vl__cql_conn_statement(u->conn, ctx->q_delete);
     st = u->sel && u->ins && u->del ? connect_sync(u, u->conn) : VL_ENOMEM;
     if (st != VL_OK) {
         close_and_wait(env->loop, u->conn);
@@ -464,7 +464,7 @@ static vl_status cs_open(void *ctxp, const vl_upstream_env *env, void **inst) {
 
 static void cs_close(void *inst) {
     cass *u = inst;
-    cql_conn_close(u->conn, NULL, NULL); /* freed when the shard's loop closes its handles */
+    vl__cql_conn_close(u->conn, NULL, NULL); /* freed when the shard's loop closes its handles */
     free(u);
 }
 

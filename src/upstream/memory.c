@@ -69,7 +69,7 @@ struct vl_mem {
 /* ---- rows --------------------------------------------------------------- */
 
 static row *find_row(vl_mem *m, const void *key, size_t len, bool create) {
-    uint64_t h = vl_hash_key(key, len) % m->nbuckets;
+    uint64_t h = vl__hash_key(key, len) % m->nbuckets;
     for (row *r = m->buckets[h]; r; r = r->next)
         if (r->key_len == len && memcmp(r->key, key, len) == 0) return r;
     if (!create) return NULL;
@@ -87,7 +87,7 @@ static row *find_row(vl_mem *m, const void *key, size_t len, bool create) {
             for (size_t i = 0; i < m->nbuckets; i++)
                 for (row *x = m->buckets[i], *next; x; x = next) {
                     next = x->next;
-                    uint64_t k = vl_hash_key(x->key, x->key_len) % nb;
+                    uint64_t k = vl__hash_key(x->key, x->key_len) % nb;
                     x->next = b[k];
                     b[k] = x;
                 }
@@ -126,7 +126,7 @@ static vl_status decide(vl_mem *m, op_kind kind, bool *lose_ack) {
         f->next_n--;
         return f->next_status;
     }
-    if (f->rate > 0 && vl_rng_unit(&m->rng) < f->rate) return f->rate_status;
+    if (f->rate > 0 && vl__rng_unit(&m->rng) < f->rate) return f->rate_status;
     if (kind == OP_COMMIT && m->lose_ack_n) {
         m->lose_ack_n--;
         *lose_ack = true;
@@ -146,7 +146,7 @@ static void complete_load(vl_mem *m, vl_load *req, vl_status fail) {
         return;
     }
     row *r = find_row(m, key, klen, false);
-    if (!r || !r->val || (r->expires_at && r->expires_at <= vl_wall_ms()))
+    if (!r || !r->val || (r->expires_at && r->expires_at <= vl__wall_ms()))
         vl_load_done(req, VL_ENOTFOUND, NULL, 0, 0);
     else
         vl_load_done(req, VL_OK, r->val, r->val_len, r->expires_at);
@@ -184,7 +184,7 @@ static void complete(vl_mem *m, delayed *d) {
 static int64_t latency_us(vl_mem *m) {
     if (m->lat_max_us == 0) return 0;
     uint32_t span = m->lat_max_us - m->lat_min_us;
-    return m->lat_min_us + (int64_t)(span ? vl_rng_below(&m->rng, span + 1) : 0);
+    return m->lat_min_us + (int64_t)(span ? vl__rng_below(&m->rng, span + 1) : 0);
 }
 
 /* Accepts a request: completes it now, or queues it for the worker. */
@@ -207,7 +207,7 @@ static vl_status submit(vl_mem *m, op_kind kind, void *req) {
     if (lat == 0 && !m->hung) {
         complete(m, d);
     } else {
-        (void)heap_push(&m->queue, &d->hn, m->hung ? INT64_MAX : vl_mono_us() + lat);
+        (void)vl__heap_push(&m->queue, &d->hn, m->hung ? INT64_MAX : vl__mono_us() + lat);
         pthread_cond_signal(&m->cv);
     }
     pthread_mutex_unlock(&m->mu);
@@ -218,10 +218,10 @@ static void *worker_main(void *arg) {
     vl_mem *m = arg;
     pthread_mutex_lock(&m->mu);
     while (!m->stop) {
-        vl_hnode *h = heap_min(&m->queue);
-        int64_t now = vl_mono_us();
+        vl_hnode *h = vl__heap_min(&m->queue);
+        int64_t now = vl__mono_us();
         if (h && h->key <= now) {
-            heap_remove(&m->queue, h);
+            vl__heap_remove(&m->queue, h);
             complete(m, (delayed *)h); /* hn is the first member */
             continue;
         }
@@ -298,7 +298,7 @@ vl_mem *vl_mem_new(uint64_t seed) {
         return NULL;
     }
     m->rng.s = seed;
-    heap_init(&m->queue);
+    vl__heap_init(&m->queue);
     pthread_mutex_init(&m->mu, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -327,7 +327,7 @@ void vl_mem_free(vl_mem *m) {
             free(r);
         }
     free(m->buckets);
-    heap_free(&m->queue);
+    vl__heap_free(&m->queue);
     pthread_cond_destroy(&m->cv);
     pthread_mutex_destroy(&m->mu);
     free(m);

@@ -68,7 +68,7 @@ static void on_prepare(uv_prepare_t *h);
 
 /* ---- messages ------------------------------------------------------------ */
 
-void pg_logf(pg_conn *pg, vl_log_level level, const char *fmt, ...) {
+void vl__pg_logf(pg_conn *pg, vl_log_level level, const char *fmt, ...) {
     char msg[1024];
     va_list ap;
     va_start(ap, fmt);
@@ -83,7 +83,7 @@ void pg_logf(pg_conn *pg, vl_log_level level, const char *fmt, ...) {
 }
 
 static void on_notice(void *arg, const char *msg) {
-    pg_logf(arg, VL_LOG_INFO, "server notice: %s", msg);
+    vl__pg_logf(arg, VL_LOG_INFO, "server notice: %s", msg);
 }
 
 /* ---- the socket's watcher --------------------------------------------------- */
@@ -126,7 +126,7 @@ static bool flush_out(pg_conn *pg) {
 }
 
 static void drop_broken(pg_conn *pg) {
-    pg_conn_drop(pg, VL_EUNAVAILABLE, pg->conn ? PQerrorMessage(pg->conn) : "no connection");
+    vl__pg_conn_drop(pg, VL_EUNAVAILABLE, pg->conn ? PQerrorMessage(pg->conn) : "no connection");
 }
 
 /* ---- the watchdog ---------------------------------------------------------- */
@@ -142,7 +142,7 @@ static void arm_watchdog(pg_conn *pg) {
         return;
     }
     if (uv_is_active((uv_handle_t *)&pg->watchdog)) return;
-    int64_t left = pg->wire.head->sent_us + request_timeout_us(pg) - vl_mono_us();
+    int64_t left = pg->wire.head->sent_us + request_timeout_us(pg) - vl__mono_us();
     uv_timer_start(&pg->watchdog, on_watchdog, left > 0 ? (uint64_t)(left + 999) / 1000 : 0, 0);
 }
 
@@ -150,8 +150,8 @@ static void on_watchdog(uv_timer_t *t) {
     pg_conn *pg = t->data;
     pg_op *op = pg->wire.head;
     if (!op) return;
-    if (vl_mono_us() - op->sent_us >= request_timeout_us(pg)) {
-        pg_conn_drop(pg, VL_ETIMEOUT, "no answer within request_timeout_ms");
+    if (vl__mono_us() - op->sent_us >= request_timeout_us(pg)) {
+        vl__pg_conn_drop(pg, VL_ETIMEOUT, "no answer within request_timeout_ms");
         return;
     }
     arm_watchdog(pg); /* the op it was armed for has been answered */
@@ -159,7 +159,7 @@ static void on_watchdog(uv_timer_t *t) {
 
 /* ---- connecting ------------------------------------------------------------- */
 
-void pg_conn_start(pg_conn *pg) {
+void vl__pg_conn_start(pg_conn *pg) {
     static const char *const keys[] = {"fallback_application_name", "keepalives_idle",
                                        "keepalives_interval", "keepalives_count", "dbname",
                                        NULL};
@@ -170,12 +170,12 @@ void pg_conn_start(pg_conn *pg) {
     uv_timer_start(&pg->timer, on_timer, pg->f->o.connect_timeout_ms, 0);
     pg->conn = PQconnectStartParams(keys, vals, 1);
     if (!pg->conn) {
-        pg_conn_drop(pg, VL_ENOMEM, "out of memory");
+        vl__pg_conn_drop(pg, VL_ENOMEM, "out of memory");
         return;
     }
     if (PQstatus(pg->conn) == CONNECTION_BAD) {
         const char *msg = PQerrorMessage(pg->conn);
-        pg_conn_drop(pg, pg_connect_status(msg), msg);
+        vl__pg_conn_drop(pg, vl__pg_connect_status(msg), msg);
         return;
     }
     /* As the libpq manual says: after PQconnectStart, act as if
@@ -184,12 +184,12 @@ void pg_conn_start(pg_conn *pg) {
 }
 
 static bool send_setup(pg_conn *pg, pg_op_kind kind) {
-    pg_op *op = pg_op_new(kind);
+    pg_op *op = vl__pg_op_new(kind);
     if (!op) {
-        pg_conn_drop(pg, VL_ENOMEM, "out of memory");
+        vl__pg_conn_drop(pg, VL_ENOMEM, "out of memory");
         return false;
     }
-    if (!pg_send(pg, op)) {
+    if (!vl__pg_send(pg, op)) {
         drop_broken(pg);
         return false;
     }
@@ -227,7 +227,7 @@ static void connect_step(pg_conn *pg) {
         return;
     default: {
         const char *msg = PQerrorMessage(pg->conn);
-        pg_conn_drop(pg, pg_connect_status(msg), msg);
+        vl__pg_conn_drop(pg, vl__pg_connect_status(msg), msg);
         return;
     }
     }
@@ -246,18 +246,18 @@ static void become_ready(pg_conn *pg) {
     pg->failures = 0;
     PG_COUNT(pg->f, connects, 1);
     if (pg->ever_ready)
-        pg_logf(pg, VL_LOG_WARN, "reconnected after %.1f ms",
-                (double)(vl_mono_us() - pg->down_since_us) / 1000.0);
+        vl__pg_logf(pg, VL_LOG_WARN, "reconnected after %.1f ms",
+                (double)(vl__mono_us() - pg->down_since_us) / 1000.0);
     pg->ever_ready = true;
     pg_op *op = pg->waiting.head;
     pg->waiting.head = NULL;
     pg->waiting.tailp = &pg->waiting.head;
     while (op) {
         pg_op *next = op->next;
-        if (!pg_send(pg, op)) {
+        if (!vl__pg_send(pg, op)) {
             while (next) { /* back to waiting: the drop fails them */
                 pg_op *after = next->next;
-                pg_list_push(&pg->waiting, next);
+                vl__pg_list_push(&pg->waiting, next);
                 next = after;
             }
             drop_broken(pg);
@@ -265,7 +265,7 @@ static void become_ready(pg_conn *pg) {
         }
         op = next;
     }
-    if (!pg_close_group(pg) || !flush_out(pg)) {
+    if (!vl__pg_close_group(pg) || !flush_out(pg)) {
         drop_broken(pg);
         return;
     }
@@ -274,7 +274,7 @@ static void become_ready(pg_conn *pg) {
         schedule_purge(pg, pg->f->o.purge_interval_ms);
 }
 
-void pg_conn_fenced(pg_conn *pg, pg_op_kind kind, vl_status st, bool locked) {
+void vl__pg_conn_fenced(pg_conn *pg, pg_op_kind kind, vl_status st, bool locked) {
     if (kind == OP_TERMINATE) return; /* the FENCE_WAIT behind it decides */
     if (st == VL_OK && locked) {
         become_ready(pg);
@@ -283,15 +283,15 @@ void pg_conn_fenced(pg_conn *pg, pg_op_kind kind, vl_status st, bool locked) {
     if (kind == OP_FENCE && st == VL_OK) {
         /* The lost connection's backend is still alive: wait for it. */
         PG_COUNT(pg->f, fence_waits, 1);
-        pg_logf(pg, VL_LOG_INFO, "waiting for the previous connection's backend to end");
+        vl__pg_logf(pg, VL_LOG_INFO, "waiting for the previous connection's backend to end");
     } else if (kind == OP_FENCE_WAIT && st == VL_EOVERLOADED) {
         /* lock_timeout ran out: ask the server to end that backend. */
-        pg_logf(pg, VL_LOG_WARN, "previous connection's backend still alive after %u ms; "
+        vl__pg_logf(pg, VL_LOG_WARN, "previous connection's backend still alive after %u ms; "
                                  "terminating it", VL_PG_FENCE_TERMINATE_MS);
         pg->fence_terminated = true;
         if (!send_setup(pg, OP_TERMINATE)) return;
     } else {
-        pg_conn_drop(pg, st, "taking the connection's session lock failed");
+        vl__pg_conn_drop(pg, st, "taking the connection's session lock failed");
         return;
     }
     if (send_setup(pg, OP_FENCE_WAIT) && !flush_out(pg)) drop_broken(pg);
@@ -305,7 +305,7 @@ static void fail_list(pg_conn *pg, pg_op_list *l, vl_status st) {
     l->tailp = &l->head;
     while (op) {
         pg_op *next = op->next;
-        pg_op_fail(pg, op, st);
+        vl__pg_op_fail(pg, op, st);
         op = next;
     }
 }
@@ -314,7 +314,7 @@ static uint64_t backoff_ms(pg_conn *pg) {
     uint64_t d = pg->f->o.reconnect_base_ms, cap = pg->f->o.reconnect_cap_ms;
     for (uint32_t i = 1; i < pg->failures && d < cap; i++) d *= 2;
     if (d > cap) d = cap;
-    return d / 2 + vl_rng_below(&pg->rng, d / 2 + 1);
+    return d / 2 + vl__rng_below(&pg->rng, d / 2 + 1);
 }
 
 /* Failed attempts are logged once per VL_PG_FAILURE_LOG_MS while they go on. */
@@ -322,20 +322,20 @@ static uint64_t backoff_ms(pg_conn *pg) {
 
 static void log_drop(pg_conn *pg, bool was_ready, uint32_t failed, vl_status st,
                      const char *why) {
-    int64_t now = vl_mono_us();
+    int64_t now = vl__mono_us();
     if (was_ready) {
-        pg_logf(pg, VL_LOG_WARN, "connection lost: %s (%s); %u requests failed back; reconnecting",
+        vl__pg_logf(pg, VL_LOG_WARN, "connection lost: %s (%s); %u requests failed back; reconnecting",
                 why, vl_status_name(st), failed);
         pg->last_log_us = now;
         return;
     }
     if (pg->failures > 1 && now - pg->last_log_us < VL_PG_FAILURE_LOG_MS * 1000) return;
     pg->last_log_us = now;
-    pg_logf(pg, VL_LOG_WARN, "connection attempt %u failed: %s (%s); retrying", pg->failures, why,
+    vl__pg_logf(pg, VL_LOG_WARN, "connection attempt %u failed: %s (%s); retrying", pg->failures, why,
             vl_status_name(st));
 }
 
-void pg_conn_drop(pg_conn *pg, vl_status st, const char *why) {
+void vl__pg_conn_drop(pg_conn *pg, vl_status st, const char *why) {
     bool was_ready = pg->state == PG_READY;
     char reason[512];
     snprintf(reason, sizeof reason, "%s", why ? why : "?"); /* `why` may be libpq's */
@@ -357,7 +357,7 @@ void pg_conn_drop(pg_conn *pg, vl_status st, const char *why) {
     if (pg->opening) {
         pg->state = PG_FAILED;
         pg->open_status = st;
-        pg_logf(pg, VL_LOG_ERROR, "cannot connect to table %s: %s (%s)", pg->f->table, reason,
+        vl__pg_logf(pg, VL_LOG_ERROR, "cannot connect to table %s: %s (%s)", pg->f->table, reason,
                 vl_status_name(st));
         return;
     }
@@ -365,7 +365,7 @@ void pg_conn_drop(pg_conn *pg, vl_status st, const char *why) {
     if (was_ready) {
         PG_COUNT(pg->f, disconnects, 1);
         pg->failures = 0;
-        pg->down_since_us = vl_mono_us();
+        pg->down_since_us = vl__mono_us();
     } else {
         PG_COUNT(pg->f, connect_failures, 1);
         pg->failures++;
@@ -376,9 +376,9 @@ void pg_conn_drop(pg_conn *pg, vl_status st, const char *why) {
 
 /* ---- requests ------------------------------------------------------------------- */
 
-void pg_conn_submit(pg_conn *pg, pg_op *op) {
+void vl__pg_conn_submit(pg_conn *pg, pg_op *op) {
     if (pg->requests >= pg->f->o.inflight_max) {
-        pg_op_fail(pg, op, VL_EOVERLOADED);
+        vl__pg_op_fail(pg, op, VL_EOVERLOADED);
         return;
     }
     switch (pg->state) {
@@ -386,7 +386,7 @@ void pg_conn_submit(pg_conn *pg, pg_op *op) {
         bool load = op->kind == OP_LOAD; /* a load waits for its group's Sync */
         op->counted = 1;
         pg->requests++;
-        if (!pg_send(pg, op) || (!load && !flush_out(pg))) {
+        if (!vl__pg_send(pg, op) || (!load && !flush_out(pg))) {
             drop_broken(pg);
             return;
         }
@@ -397,10 +397,10 @@ void pg_conn_submit(pg_conn *pg, pg_op *op) {
     case PG_SETUP:
         op->counted = 1;
         pg->requests++;
-        pg_list_push(&pg->waiting, op);
+        vl__pg_list_push(&pg->waiting, op);
         return;
     default:
-        pg_op_fail(pg, op, pg->last_status);
+        vl__pg_op_fail(pg, op, pg->last_status);
         return;
     }
 }
@@ -413,20 +413,20 @@ static void on_purge_timer(uv_timer_t *t) {
         schedule_purge(pg, pg->f->o.purge_interval_ms);
         return;
     }
-    pg_op *op = pg_op_new(OP_PURGE);
+    pg_op *op = vl__pg_op_new(OP_PURGE);
     if (!op) {
         schedule_purge(pg, pg->f->o.purge_interval_ms);
         return;
     }
     pg->purging = true;
-    if (!pg_send(pg, op) || !flush_out(pg)) {
+    if (!vl__pg_send(pg, op) || !flush_out(pg)) {
         drop_broken(pg); /* becoming ready again restarts the purge */
         return;
     }
     arm_watchdog(pg);
 }
 
-void pg_conn_purged(pg_conn *pg, int64_t rows, vl_status st) {
+void vl__pg_conn_purged(pg_conn *pg, int64_t rows, vl_status st) {
     pg->purging = false;
     if (st != VL_OK) {
         schedule_purge(pg, pg->f->o.purge_interval_ms);
@@ -442,7 +442,7 @@ void pg_conn_purged(pg_conn *pg, int64_t rows, vl_status st) {
 
 /* ---- the group of loads -------------------------------------------------------------- */
 
-void pg_conn_sync_later(pg_conn *pg) {
+void vl__pg_conn_sync_later(pg_conn *pg) {
     if (!uv_is_active((uv_handle_t *)&pg->sync_prep)) uv_prepare_start(&pg->sync_prep, on_prepare);
 }
 
@@ -452,7 +452,7 @@ static void on_prepare(uv_prepare_t *h) {
     pg_conn *pg = h->data;
     uv_prepare_stop(h);
     if (pg->state != PG_READY || pg->unsynced == 0) return;
-    if (!pg_close_group(pg) || !flush_out(pg)) drop_broken(pg);
+    if (!vl__pg_close_group(pg) || !flush_out(pg)) drop_broken(pg);
 }
 
 /* ---- the loop's callbacks ------------------------------------------------------------ */
@@ -460,7 +460,7 @@ static void on_prepare(uv_prepare_t *h) {
 static void on_poll(uv_poll_t *h, int status, int events) {
     pg_conn *pg = h->data;
     if (status < 0) { /* libuv reports POLLERR (a reset socket) as EBADF */
-        pg_conn_drop(pg, VL_EUNAVAILABLE, "socket error (connection reset?)");
+        vl__pg_conn_drop(pg, VL_EUNAVAILABLE, "socket error (connection reset?)");
         return;
     }
     if (pg->state == PG_CONNECTING) {
@@ -473,7 +473,7 @@ static void on_poll(uv_poll_t *h, int status, int events) {
             return;
         }
         uint64_t gen = pg->gen;
-        pg_take_results(pg);
+        vl__pg_take_results(pg);
         if (gen != pg->gen) return; /* dropped while completing */
     }
     if (!flush_out(pg)) {
@@ -487,11 +487,11 @@ static void on_timer(uv_timer_t *t) {
     pg_conn *pg = t->data;
     switch (pg->state) {
     case PG_BACKOFF:
-        pg_conn_start(pg);
+        vl__pg_conn_start(pg);
         break;
     case PG_CONNECTING:
     case PG_SETUP:
-        pg_conn_drop(pg, VL_ETIMEOUT, "connecting took longer than connect_timeout_ms");
+        vl__pg_conn_drop(pg, VL_ETIMEOUT, "connecting took longer than connect_timeout_ms");
         break;
     default:
         break;
@@ -500,7 +500,7 @@ static void on_timer(uv_timer_t *t) {
 
 /* ---- life ----------------------------------------------------------------------------- */
 
-pg_conn *pg_conn_new(pg_factory *f, const vl_upstream_env *env) {
+pg_conn *vl__pg_conn_new(pg_factory *f, const vl_upstream_env *env) {
     pg_conn *pg = calloc(1, sizeof *pg);
     if (!pg) return NULL;
     pg->f = f;
@@ -511,9 +511,9 @@ pg_conn *pg_conn_new(pg_factory *f, const vl_upstream_env *env) {
     snprintf(pg->appname, sizeof pg->appname, "vellir/shard%u", env->shard);
     uint64_t seed = 0;
     if (getrandom(&seed, sizeof seed, GRND_NONBLOCK) != (ssize_t)sizeof seed)
-        seed = (uint64_t)vl_wall_us() ^ ((uint64_t)env->shard << 48) ^ (uintptr_t)pg;
+        seed = (uint64_t)vl__wall_us() ^ ((uint64_t)env->shard << 48) ^ (uintptr_t)pg;
     pg->rng.s = seed;
-    pg->fence_key = (int32_t)(1 + vl_rng_below(&pg->rng, 0x7ffffffe));
+    pg->fence_key = (int32_t)(1 + vl__rng_below(&pg->rng, 0x7ffffffe));
     uv_timer_t *timers[3] = {&pg->timer, &pg->watchdog, &pg->purge_timer};
     for (int i = 0; i < 3; i++) {
         uv_timer_init(env->loop, timers[i]);
@@ -532,9 +532,9 @@ static void timer_closed(uv_handle_t *h) { /* a timer or sync_prep */
     free(pg);
 }
 
-void pg_conn_free(pg_conn *pg) {
+void vl__pg_conn_free(pg_conn *pg) {
     pg->state = PG_CLOSED;
-    pg_conn_drop(pg, VL_ECLOSED, "closing");
+    vl__pg_conn_drop(pg, VL_ECLOSED, "closing");
     uv_close((uv_handle_t *)&pg->timer, timer_closed);
     uv_close((uv_handle_t *)&pg->watchdog, timer_closed);
     uv_close((uv_handle_t *)&pg->purge_timer, timer_closed);

@@ -59,7 +59,7 @@ static const code_map classes[] = {
     {"0A", VL_EQUERY},       /* feature not supported */
 };
 
-vl_status pg_sqlstate_status(const char *sqlstate) {
+vl_status vl__pg_sqlstate_status(const char *sqlstate) {
     if (!sqlstate || strlen(sqlstate) != 5) return VL_EUPSTREAM;
     for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++)
         if (memcmp(sqlstate, exact[i].code, 5) == 0) return exact[i].status;
@@ -68,9 +68,9 @@ vl_status pg_sqlstate_status(const char *sqlstate) {
     return VL_EUPSTREAM;
 }
 
-vl_status pg_result_status(const PGresult *r, const PGconn *conn) {
+vl_status vl__pg_result_status(const PGresult *r, const PGconn *conn) {
     const char *code = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-    if (code) return pg_sqlstate_status(code);
+    if (code) return vl__pg_sqlstate_status(code);
     /* libpq's own failures carry no SQLSTATE: a broken connection, or out
      * of memory. */
     if (!conn || PQstatus(conn) == CONNECTION_BAD) return VL_EUNAVAILABLE;
@@ -104,7 +104,7 @@ static const msg_map connect_msgs[] = {
     {"missing \"=\"", VL_EINVAL},
 };
 
-vl_status pg_connect_status(const char *msg) {
+vl_status vl__pg_connect_status(const char *msg) {
     if (!msg) return VL_EUNAVAILABLE;
     for (size_t i = 0; i < sizeof connect_msgs / sizeof connect_msgs[0]; i++) {
         const char *hit = strstr(msg, connect_msgs[i].needle);

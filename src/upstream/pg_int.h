@@ -59,7 +59,7 @@ typedef struct pg_factory {
 
 #define PG_COUNT(f, field, by) atomic_fetch_add_explicit(&(f)->n.field, (by), memory_order_relaxed)
 
-extern const vl_upstream_ops pg_upstream_ops;
+extern const vl_upstream_ops vl__pg_upstream_ops;
 
 /* ---- a request in the pipeline ---------------------------------------- */
 
@@ -94,7 +94,7 @@ typedef struct pg_op {
     int64_t count;         /* PURGE: rows deleted */
 } pg_op;
 
-static inline bool pg_op_is_request(const pg_op *op) {
+static inline bool vl__pg_op_is_request(const pg_op *op) {
     return op->kind == OP_LOAD || op->kind == OP_COMMIT;
 }
 
@@ -114,13 +114,13 @@ typedef struct pg_op_list {
     pg_op **tailp;
 } pg_op_list;
 
-static inline void pg_list_push(pg_op_list *l, pg_op *op) {
+static inline void vl__pg_list_push(pg_op_list *l, pg_op *op) {
     op->next = NULL;
     *l->tailp = op;
     l->tailp = &op->next;
 }
 
-static inline pg_op *pg_list_pop(pg_op_list *l) {
+static inline pg_op *vl__pg_list_pop(pg_op_list *l) {
     pg_op *op = l->head;
     if (!op) return NULL;
     l->head = op->next;
@@ -165,47 +165,47 @@ typedef struct pg_conn {
 } pg_conn;
 
 /* pg_conn.c */
-pg_conn *pg_conn_new(pg_factory *f, const vl_upstream_env *env);
-void pg_conn_start(pg_conn *pg);                 /* -> CONNECTING */
-void pg_conn_submit(pg_conn *pg, pg_op *op);     /* a load or commit */
-void pg_conn_drop(pg_conn *pg, vl_status st, const char *why);
+pg_conn *vl__pg_conn_new(pg_factory *f, const vl_upstream_env *env);
+void vl__pg_conn_start(pg_conn *pg);                 /* -> CONNECTING */
+void vl__pg_conn_submit(pg_conn *pg, pg_op *op);     /* a load or commit */
+void vl__pg_conn_drop(pg_conn *pg, vl_status st, const char *why);
 /* The answer of a FENCE, FENCE_WAIT or TERMINATE op. */
-void pg_conn_fenced(pg_conn *pg, pg_op_kind kind, vl_status st, bool locked);
-void pg_conn_purged(pg_conn *pg, int64_t rows, vl_status st);
-void pg_conn_sync_later(pg_conn *pg);            /* loads are waiting for a Sync */
-void pg_conn_free(pg_conn *pg);                  /* close */
-void pg_logf(pg_conn *pg, vl_log_level level, const char *fmt, ...)
+void vl__pg_conn_fenced(pg_conn *pg, pg_op_kind kind, vl_status st, bool locked);
+void vl__pg_conn_purged(pg_conn *pg, int64_t rows, vl_status st);
+void vl__pg_conn_sync_later(pg_conn *pg);            /* loads are waiting for a Sync */
+void vl__pg_conn_free(pg_conn *pg);                  /* close */
+void vl__pg_logf(pg_conn *pg, vl_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* pg_ops.c */
-pg_op *pg_op_new(pg_op_kind kind);
+pg_op *vl__pg_op_new(pg_op_kind kind);
 /* Puts `op` on the wire (appending it to pg->wire). False if the
  * connection broke: the caller drops it, which fails the op too. An op that
  * fails before anything is sent (no memory, nothing to send) is completed
  * here and true is returned. */
-bool pg_send(pg_conn *pg, pg_op *op);
+bool vl__pg_send(pg_conn *pg, pg_op *op);
 /* Ends the current group of loads with a Sync (if there is one). False if
  * the connection broke. */
-bool pg_close_group(pg_conn *pg);
+bool vl__pg_close_group(pg_conn *pg);
 /* Takes every answer libpq has and completes the ops they end. */
-void pg_take_results(pg_conn *pg);
+void vl__pg_take_results(pg_conn *pg);
 /* Completes `op` with failure `st` (a request) or forgets it, and frees it. */
-void pg_op_fail(pg_conn *pg, pg_op *op, vl_status st);
+void vl__pg_op_fail(pg_conn *pg, pg_op *op, vl_status st);
 /* Statement names and their parameter types, for PQsendPrepare. */
-const char *pg_stmt_name(enum pg_stmt s);
-int pg_stmt_params(enum pg_stmt s, const Oid **types);
+const char *vl__pg_stmt_name(enum pg_stmt s);
+int vl__pg_stmt_params(enum pg_stmt s, const Oid **types);
 
 /* pg_errors.c */
 /* The status of a SQLSTATE (NULL: a failure libpq made up itself). */
-vl_status pg_sqlstate_status(const char *sqlstate);
+vl_status vl__pg_sqlstate_status(const char *sqlstate);
 /* The status of a failed result on `conn` (which may have broken). */
-vl_status pg_result_status(const PGresult *r, const PGconn *conn);
+vl_status vl__pg_result_status(const PGresult *r, const PGconn *conn);
 /* The status of a failed connection attempt, from libpq's message. */
-vl_status pg_connect_status(const char *msg);
+vl_status vl__pg_connect_status(const char *msg);
 
 /* Milliseconds since the epoch <-> PostgreSQL's binary timestamptz
  * (microseconds since 2000-01-01 UTC). */
 #define PG_EPOCH_OFFSET_MS 946684800000LL
-static inline int64_t pg_ms_to_ts(int64_t ms) { return (ms - PG_EPOCH_OFFSET_MS) * 1000; }
+static inline int64_t vl__pg_ms_to_ts(int64_t ms) { return (ms - PG_EPOCH_OFFSET_MS) * 1000; }
 
 #endif

@@ -44,9 +44,9 @@ static const Oid t_del_arr[] = {OID_BYTEA_ARRAY};
 static const Oid t_put_row[] = {OID_BYTEA, OID_BYTEA, OID_TIMESTAMPTZ};
 static const Oid t_purge[] = {OID_INT4};
 
-const char *pg_stmt_name(enum pg_stmt s) { return stmt_names[s]; }
+const char *vl__pg_stmt_name(enum pg_stmt s) { return stmt_names[s]; }
 
-int pg_stmt_params(enum pg_stmt s, const Oid **types) {
+int vl__pg_stmt_params(enum pg_stmt s, const Oid **types) {
     static const Oid *const all[PG_ST_COUNT] = {t_key, t_put_arr, t_del_arr, t_put_row, t_key,
                                                 t_purge};
     static const int counts[PG_ST_COUNT] = {1, 3, 1, 3, 1, 1};
@@ -56,7 +56,7 @@ int pg_stmt_params(enum pg_stmt s, const Oid **types) {
 
 static const int binary3[3] = {1, 1, 1};
 
-pg_op *pg_op_new(pg_op_kind kind) {
+pg_op *vl__pg_op_new(pg_op_kind kind) {
     pg_op *op = calloc(1, sizeof *op);
     if (op) op->kind = (uint8_t)kind;
     return op;
@@ -70,10 +70,10 @@ static void op_free(pg_conn *pg, pg_op *op) {
     free(op);
 }
 
-void pg_op_fail(pg_conn *pg, pg_op *op, vl_status st) {
+void vl__pg_op_fail(pg_conn *pg, pg_op *op, vl_status st) {
     if (op->kind == OP_LOAD) vl_load_done(op->req.load, st, NULL, 0, 0);
     else if (op->kind == OP_COMMIT) vl_batch_done(op->req.batch, st);
-    if (pg_op_is_request(op)) PG_COUNT(pg->f, failed, 1);
+    if (vl__pg_op_is_request(op)) PG_COUNT(pg->f, failed, 1);
     op_free(pg, op);
 }
 
@@ -131,7 +131,7 @@ static void op_done(pg_conn *pg, pg_op *op) {
         finish_commit(pg, op);
         break;
     case OP_PURGE:
-        pg_conn_purged(pg, op->count, st);
+        vl__pg_conn_purged(pg, op->count, st);
         break;
     case OP_CREATE:
         if (st == VL_OK) pg->created = true;
@@ -147,10 +147,10 @@ static void op_done(pg_conn *pg, pg_op *op) {
     }
     op_free(pg, op);
     if ((kind == OP_CREATE || kind == OP_PREPARE) && st != VL_OK)
-        pg_conn_drop(pg, st, kind == OP_CREATE ? "creating the table failed"
+        vl__pg_conn_drop(pg, st, kind == OP_CREATE ? "creating the table failed"
                                                 : "preparing the statements failed");
     else if (kind == OP_FENCE || kind == OP_FENCE_WAIT || kind == OP_TERMINATE)
-        pg_conn_fenced(pg, kind, st, locked);
+        vl__pg_conn_fenced(pg, kind, st, locked);
 }
 
 /* ---- answers ------------------------------------------------------------- */
@@ -169,20 +169,20 @@ static void note_error(pg_conn *pg, pg_op *op, const PGresult *r) {
         op->status = pg->abort_status != VL_OK ? pg->abort_status : VL_EQUERY;
         return;
     }
-    op->status = pg_result_status(r, pg->conn);
+    op->status = vl__pg_result_status(r, pg->conn);
     if (pg->abort_status == VL_OK) pg->abort_status = op->status;
     const char *code = PQresultErrorField(r, PG_DIAG_SQLSTATE);
     vl_log_level level = VL_LOG_WARN;
     if (op->kind == OP_FENCE_WAIT && op->status == VL_EOVERLOADED) {
         level = VL_LOG_INFO; /* the lock timeout, expected */
-    } else if (pg_op_is_request(op) || op->kind == OP_PURGE) {
-        int64_t now = vl_mono_us();
+    } else if (vl__pg_op_is_request(op) || op->kind == OP_PURGE) {
+        int64_t now = vl__mono_us();
         if (now - pg->last_log_us < 1000000) return;
         pg->last_log_us = now;
     } else if (pg->opening) {
         level = VL_LOG_ERROR;
     }
-    pg_logf(pg, level, "%s on table %s failed: %s (%s, SQLSTATE %s)", op_name(op), pg->f->table,
+    vl__pg_logf(pg, level, "%s on table %s failed: %s (%s, SQLSTATE %s)", op_name(op), pg->f->table,
             PQresultErrorMessage(r), vl_status_name(op->status), code ? code : "none");
 }
 
@@ -208,7 +208,7 @@ static void op_result(pg_conn *pg, pg_op *op, PGresult *r) {
     PQclear(r);
 }
 
-void pg_take_results(pg_conn *pg) {
+void vl__pg_take_results(pg_conn *pg) {
     uint64_t gen = pg->gen;
     pg->strays = 0;
     while (pg->wire.head && pg->gen == gen && !PQisBusy(pg->conn)) {
@@ -218,7 +218,7 @@ void pg_take_results(pg_conn *pg) {
             if (op->queries_left == 0) {
                 if (pg->strays++ > 0) return; /* nothing more for now */
             } else if (--op->queries_left == 0 && op->kind == OP_LOAD) {
-                op_done(pg, pg_list_pop(&pg->wire)); /* a load ends with its results */
+                op_done(pg, vl__pg_list_pop(&pg->wire)); /* a load ends with its results */
             }
             continue;
         }
@@ -230,10 +230,10 @@ void pg_take_results(pg_conn *pg) {
         PQclear(r);
         pg->abort_status = VL_OK;
         if (op->queries_left > 0 || op->kind == OP_LOAD) {
-            pg_conn_drop(pg, VL_EINTERNAL, "pipeline answers out of step");
+            vl__pg_conn_drop(pg, VL_EINTERNAL, "pipeline answers out of step");
             return;
         }
-        op_done(pg, pg_list_pop(&pg->wire));
+        op_done(pg, vl__pg_list_pop(&pg->wire));
     }
 }
 
@@ -246,7 +246,7 @@ static bool put32(vl_buf *b, uint32_t v) {
 
 
 static void ts_bytes(int64_t ms, uint8_t out[8]) {
-    uint64_t v = (uint64_t)pg_ms_to_ts(ms);
+    uint64_t v = (uint64_t)vl__pg_ms_to_ts(ms);
     for (int i = 7; i >= 0; i--, v >>= 8) out[i] = (uint8_t)v;
 }
 
@@ -408,7 +408,7 @@ static send_result send_commit(pg_conn *pg, pg_op *op) {
         return DONE;
     }
     if (pg->f->o.commit_mode == VL_PG_COMMIT_ROWS) {
-        pg_list_push(&pg->wire, op);
+        vl__pg_list_push(&pg->wire, op);
         for (uint32_t i = 0; i < b->count; i++)
             if (sendable(&b->items[i]) && !send_row(pg, op, &b->items[i])) return BROKEN;
         return SENT;
@@ -417,10 +417,10 @@ static send_result send_commit(pg_conn *pg, pg_op *op) {
     int n = args ? build_arrays(pg, b, args) : -1;
     if (n < 0) {
         free(args);
-        pg_op_fail(pg, op, VL_ENOMEM);
+        vl__pg_op_fail(pg, op, VL_ENOMEM);
         return DONE;
     }
-    pg_list_push(&pg->wire, op);
+    vl__pg_list_push(&pg->wire, op);
     bool ok = true;
     for (int i = 0; i < n && ok; i++) ok = send_args(pg, op, &args[i]);
     free(args);
@@ -435,7 +435,7 @@ static send_result send_load(pg_conn *pg, pg_op *op) {
     const void *key = vl_load_key(op->req.load, &klen);
     const char *vals[1] = {klen ? key : empty};
     int lens[1] = {(int)klen};
-    pg_list_push(&pg->wire, op);
+    vl__pg_list_push(&pg->wire, op);
     op->queries_left = 1;
     PG_COUNT(pg->f, loads, 1);
     return sent(PQsendQueryPrepared(pg->conn, stmt_names[PG_ST_LOAD], 1, vals, lens, binary3, 1));
@@ -445,7 +445,7 @@ static send_result send_purge(pg_conn *pg, pg_op *op) {
     char limit[16];
     snprintf(limit, sizeof limit, "%u", pg->f->o.purge_batch);
     const char *vals[1] = {limit};
-    pg_list_push(&pg->wire, op);
+    vl__pg_list_push(&pg->wire, op);
     op->queries_left = 1;
     return sent(PQsendQueryPrepared(pg->conn, stmt_names[PG_ST_PURGE], 1, vals, NULL, NULL, 0));
 }
@@ -464,7 +464,7 @@ static bool send_setup_sql(pg_conn *pg, pg_op *op) {
     snprintf(timeout, sizeof timeout, "%u", VL_PG_FENCE_TERMINATE_MS);
     const char *lock[2] = {VL_PG_FENCE_CLASS, key};
     const char *to[1] = {timeout};
-    pg_list_push(&pg->wire, op);
+    vl__pg_list_push(&pg->wire, op);
     switch (op->kind) {
     case OP_CREATE:
         return send_sql(pg, op, "SELECT pg_advisory_xact_lock(hashtext('vellir:create'))", 0,
@@ -474,7 +474,7 @@ static bool send_setup_sql(pg_conn *pg, pg_op *op) {
     case OP_PREPARE:
         for (int s = 0; s < PG_ST_COUNT; s++) {
             const Oid *types;
-            int n = pg_stmt_params((enum pg_stmt)s, &types);
+            int n = vl__pg_stmt_params((enum pg_stmt)s, &types);
             op->queries_left++;
             if (!PQsendPrepare(pg->conn, stmt_names[s], pg->f->stmt_sql[s], n, types))
                 return false;
@@ -498,21 +498,21 @@ static bool send_setup_sql(pg_conn *pg, pg_op *op) {
     }
 }
 
-bool pg_close_group(pg_conn *pg) {
+bool vl__pg_close_group(pg_conn *pg) {
     if (pg->unsynced == 0) return true;
     pg->unsynced = 0;
-    pg_op *s = pg_op_new(OP_SYNC);
+    pg_op *s = vl__pg_op_new(OP_SYNC);
     if (!s) return false; /* the loads cannot be ended: drop them */
-    s->sent_us = vl_mono_us();
-    pg_list_push(&pg->wire, s);
+    s->sent_us = vl__mono_us();
+    vl__pg_list_push(&pg->wire, s);
     return PQpipelineSync(pg->conn) == 1;
 }
 
-bool pg_send(pg_conn *pg, pg_op *op) {
-    op->sent_us = vl_mono_us();
+bool vl__pg_send(pg_conn *pg, pg_op *op) {
+    op->sent_us = vl__mono_us();
     /* Anything but a load ends the group: it must not join its transaction. */
-    if (op->kind != OP_LOAD && !pg_close_group(pg)) {
-        pg_list_push(&pg->wire, op); /* failed with the others by the drop */
+    if (op->kind != OP_LOAD && !vl__pg_close_group(pg)) {
+        vl__pg_list_push(&pg->wire, op); /* failed with the others by the drop */
         return false;
     }
     send_result r;
@@ -533,7 +533,7 @@ bool pg_send(pg_conn *pg, pg_op *op) {
     if (r == DONE) return true; /* completed without going on the wire */
     if (r != SENT) return false;
     if (op->kind != OP_LOAD) return PQpipelineSync(pg->conn) == 1;
-    if (++pg->unsynced >= VL_PG_LOAD_GROUP_MAX) return pg_close_group(pg);
-    pg_conn_sync_later(pg);
+    if (++pg->unsynced >= VL_PG_LOAD_GROUP_MAX) return vl__pg_close_group(pg);
+    vl__pg_conn_sync_later(pg);
     return true;
 }

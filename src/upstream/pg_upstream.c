@@ -153,14 +153,14 @@ vl_status vl_pg_upstream(const vl_pg_options *o, vl_upstream *out) {
         factory_free(f);
         return VL_ENOMEM;
     }
-    out->ops = &pg_upstream_ops;
+    out->ops = &vl__pg_upstream_ops;
     out->ctx = f;
     out->release = factory_free;
     return VL_OK;
 }
 
 vl_status vl_pg_stats_get(const vl_upstream *up, vl_pg_stats *out) {
-    if (!up || up->ops != &pg_upstream_ops || !up->ctx || !out) return VL_EINVAL;
+    if (!up || up->ops != &vl__pg_upstream_ops || !up->ctx || !out) return VL_EINVAL;
     const pg_counters *n = &((const pg_factory *)up->ctx)->n;
 #define RD(x) atomic_load_explicit(&n->x, memory_order_relaxed)
     *out = (vl_pg_stats){RD(connects),      RD(disconnects), RD(connect_failures),
@@ -174,7 +174,7 @@ vl_status vl_pg_stats_get(const vl_upstream *up, vl_pg_stats *out) {
 /* ---- the ops -------------------------------------------------------------------- */
 
 static vl_status pg_open(void *ctx, const vl_upstream_env *env, void **inst) {
-    pg_conn *pg = pg_conn_new(ctx, env);
+    pg_conn *pg = vl__pg_conn_new(ctx, env);
     if (!pg) return VL_ENOMEM;
     /* The first connection is made right here, so that a wrong conninfo,
      * password or table fails vl_open with its status. The shard's loop is
@@ -182,12 +182,12 @@ static vl_status pg_open(void *ctx, const vl_upstream_env *env, void **inst) {
      * connection state machine as every reconnect, bounded by
      * connect_timeout_ms. */
     pg->opening = true;
-    pg_conn_start(pg);
+    vl__pg_conn_start(pg);
     while (pg->state != PG_READY && pg->state != PG_FAILED) uv_run(env->loop, UV_RUN_ONCE);
     pg->opening = false;
     if (pg->state == PG_FAILED) {
         vl_status st = pg->open_status;
-        pg_conn_free(pg); /* freed when the shard's loop closes its handles */
+        vl__pg_conn_free(pg); /* freed when the shard's loop closes its handles */
         return st;
     }
     *inst = pg;
@@ -201,24 +201,24 @@ static vl_status pg_load(void *inst, vl_load *req) {
         vl_load_done(req, VL_ENOTFOUND, NULL, 0, 0);
         return VL_OK;
     }
-    pg_op *op = pg_op_new(OP_LOAD);
+    pg_op *op = vl__pg_op_new(OP_LOAD);
     if (!op) return VL_ENOMEM;
     op->req.load = req;
-    pg_conn_submit(inst, op);
+    vl__pg_conn_submit(inst, op);
     return VL_OK;
 }
 
 static vl_status pg_commit(void *inst, vl_batch *b) {
-    pg_op *op = pg_op_new(OP_COMMIT);
+    pg_op *op = vl__pg_op_new(OP_COMMIT);
     if (!op) return VL_ENOMEM;
     op->req.batch = b;
-    pg_conn_submit(inst, op);
+    vl__pg_conn_submit(inst, op);
     return VL_OK;
 }
 
-static void pg_close(void *inst) { pg_conn_free(inst); }
+static void pg_close(void *inst) { vl__pg_conn_free(inst); }
 
-const vl_upstream_ops pg_upstream_ops = {
+const vl_upstream_ops vl__pg_upstream_ops = {
     .name = "postgres",
     .open = pg_open,
     .load = pg_load,

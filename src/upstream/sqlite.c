@@ -30,21 +30,21 @@ void vl_sqlite_options_init(vl_sqlite_options *o) {
 
 /* Stops the threads (after their queues drain) and closes the connections. */
 static void stop_threads(sq_shared *s, uint32_t readers_started, bool writer_started) {
-    sq_queue_stop(&s->commits);
-    sq_queue_stop(&s->loads);
+    vl__sq_queue_stop(&s->commits);
+    vl__sq_queue_stop(&s->loads);
     if (writer_started) pthread_join(s->writer, NULL);
     for (uint32_t i = 0; i < readers_started; i++) pthread_join(s->readers[i].th, NULL);
-    for (uint32_t i = 0; i < s->nreaders; i++) sq_conn_close(&s->readers[i].c);
-    sq_conn_close(&s->wconn);
+    for (uint32_t i = 0; i < s->nreaders; i++) vl__sq_conn_close(&s->readers[i].c);
+    vl__sq_conn_close(&s->wconn);
 }
 
 /* Opens every connection, then starts the threads. Logs through `env`. */
 static vl_status start(sq_shared *s, const vl_upstream_env *env) {
     sq_err err = {0, ""};
-    vl_status st = sq_conn_open(s, &s->wconn, SQ_WRITER, &err);
+    vl_status st = vl__sq_conn_open(s, &s->wconn, SQ_WRITER, &err);
     for (uint32_t i = 0; st == VL_OK && i < s->nreaders; i++) {
         s->readers[i].s = s;
-        st = sq_conn_open(s, &s->readers[i].c, SQ_READER, &err);
+        st = vl__sq_conn_open(s, &s->readers[i].c, SQ_READER, &err);
     }
     if (st != VL_OK) {
         env->log(env->log_ctx, VL_LOG_ERROR, "%s: %s", s->path, err.msg);
@@ -54,12 +54,12 @@ static vl_status start(sq_shared *s, const vl_upstream_env *env) {
     if (sqlite3_db_readonly(s->wconn.db, "main") == 1)
         env->log(env->log_ctx, VL_LOG_WARN, "%s is read-only: commits fail until it is writable",
                  s->path);
-    sq_queue_restart(&s->commits);
-    sq_queue_restart(&s->loads);
-    bool writer = pthread_create(&s->writer, NULL, sq_writer_main, s) == 0;
+    vl__sq_queue_restart(&s->commits);
+    vl__sq_queue_restart(&s->loads);
+    bool writer = pthread_create(&s->writer, NULL, vl__sq_writer_main, s) == 0;
     uint32_t started = 0;
     while (writer && started < s->nreaders &&
-           pthread_create(&s->readers[started].th, NULL, sq_reader_main, &s->readers[started]) == 0)
+           pthread_create(&s->readers[started].th, NULL, vl__sq_reader_main, &s->readers[started]) == 0)
         started++;
     if (writer && started == s->nreaders) return VL_OK;
     env->log(env->log_ctx, VL_LOG_ERROR, "%s: cannot start threads", s->path);
@@ -105,12 +105,12 @@ static vl_status sq_open(void *ctx, const vl_upstream_env *env, void **out) {
 
 static vl_status sq_load(void *inst, vl_load *req) {
     sq_inst *in = inst;
-    return sq_queue_push(&in->s->loads, req, in);
+    return vl__sq_queue_push(&in->s->loads, req, in);
 }
 
 static vl_status sq_commit(void *inst, vl_batch *b) {
     sq_inst *in = inst;
-    return sq_queue_push(&in->s->commits, b, in);
+    return vl__sq_queue_push(&in->s->commits, b, in);
 }
 
 /* vl_clear: the writer empties the table in a transaction of its own, in
@@ -118,7 +118,7 @@ static vl_status sq_commit(void *inst, vl_batch *b) {
  * commit of the service is in flight). */
 static vl_status sq_truncate(void *inst, vl_truncate *req) {
     sq_inst *in = inst;
-    return sq_queue_push_job(&in->s->commits, (sq_job){req, in, true});
+    return vl__sq_queue_push_job(&in->s->commits, (sq_job){req, in, true});
 }
 
 static void sq_close(void *inst) {
@@ -148,8 +148,8 @@ static const vl_upstream_ops sq_ops = {
 static void sq_release(void *ctx) {
     sq_shared *s = ctx;
     if (!s) return;
-    sq_queue_destroy(&s->commits);
-    sq_queue_destroy(&s->loads);
+    vl__sq_queue_destroy(&s->commits);
+    vl__sq_queue_destroy(&s->loads);
     pthread_mutex_destroy(&s->mu);
     pthread_mutex_destroy(&s->log_mu);
     free(s->readers);
@@ -205,7 +205,7 @@ vl_status vl_sqlite_upstream(const vl_sqlite_options *o, vl_upstream *out) {
     pthread_mutex_init(&s->mu, NULL);
     pthread_mutex_init(&s->log_mu, NULL);
     copy_numbers(s, o);
-    bool ok = sq_queue_init(&s->commits) == VL_OK && sq_queue_init(&s->loads) == VL_OK;
+    bool ok = vl__sq_queue_init(&s->commits) == VL_OK && vl__sq_queue_init(&s->loads) == VL_OK;
     s->path = dup_or_null(o->path, &ok);
     s->table = dup_or_null(o->table ? o->table : "vellir", &ok);
     s->vfs = dup_or_null(o->vfs, &ok);

@@ -4,7 +4,7 @@
  * statements, and turning SQLite result codes into vl_status.
  *
  * Owns: sq_conn contents, the SQL text, the schema rules, the error map, and
- * sq_log_any (any thread: the shared log, under log_mu).
+ * vl__sq_log_any (any thread: the shared log, under log_mu).
  * Threads: a connection is opened on a shard thread (the first vl_open) or
  * on its own worker thread (a reopen), and then used by that worker only;
  * the error map is pure. Connections are opened SQLITE_OPEN_NOMUTEX: SQLite
@@ -28,7 +28,7 @@ static void set_err(sq_err *err, const char *fmt, ...) {
 
 /* ---- errors ------------------------------------------------------------- */
 
-vl_status sq_status(int rc) {
+vl_status vl__sq_status(int rc) {
     switch (rc) {
     case SQLITE_IOERR_NOMEM: return VL_ENOMEM;
     case SQLITE_READONLY_RECOVERY:
@@ -64,7 +64,7 @@ vl_status sq_status(int rc) {
     }
 }
 
-bool sq_needs_reopen(int rc) {
+bool vl__sq_needs_reopen(int rc) {
     switch (rc & 0xff) {
     case SQLITE_IOERR:
     case SQLITE_READONLY:
@@ -78,7 +78,7 @@ bool sq_needs_reopen(int rc) {
     }
 }
 
-const char *sq_code_name(int rc) {
+const char *vl__sq_code_name(int rc) {
     static const struct { int rc; const char *name; } names[] = {
         {SQLITE_BUSY, "SQLITE_BUSY"},         {SQLITE_LOCKED, "SQLITE_LOCKED"},
         {SQLITE_FULL, "SQLITE_FULL"},         {SQLITE_IOERR, "SQLITE_IOERR"},
@@ -97,7 +97,7 @@ const char *sq_code_name(int rc) {
     return sqlite3_errstr(rc);
 }
 
-int sq_exec(sqlite3_stmt *st) {
+int vl__sq_exec(sqlite3_stmt *st) {
     int rc = sqlite3_step(st);
     while (rc == SQLITE_ROW) rc = sqlite3_step(st);
     sqlite3_reset(st);
@@ -170,7 +170,7 @@ static vl_status check_shape(sqlite3 *db, const char *table, sq_err *err) {
         NULL);
     if (rc != SQLITE_OK) {
         set_err(err, "cannot read the schema: %s", sqlite3_errmsg(db));
-        return sq_status(rc);
+        return vl__sq_status(rc);
     }
     sqlite3_bind_text(q, 1, table, -1, SQLITE_STATIC);
     shape sh = {.table = table};
@@ -180,7 +180,7 @@ static vl_status check_shape(sqlite3 *db, const char *table, sq_err *err) {
     if (!ok) return VL_ESCHEMA;
     if (rc != SQLITE_DONE) {
         set_err(err, "cannot read the schema: %s", sqlite3_errstr(rc));
-        return sq_status(rc);
+        return vl__sq_status(rc);
     }
     const char *missing = !sh.key ? "key" : !sh.value ? "value" : !sh.exp ? "expires_at" : NULL;
     if (missing) {
@@ -224,7 +224,7 @@ static vl_status create_table(sqlite3 *db, const char *t, sq_err *err) {
     int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
     if (rc == SQLITE_OK) return VL_OK;
     set_err(err, "cannot create table '%s': %s", t, sqlite3_errmsg(db));
-    return sq_status(rc);
+    return vl__sq_status(rc);
 }
 
 static vl_status ensure_table(const sq_shared *s, sqlite3 *db, sq_err *err) {
@@ -263,7 +263,7 @@ static vl_status writer_pragmas(const sq_shared *s, sqlite3 *db, sq_err *err) {
     int rc = pragma_text(db, "PRAGMA journal_mode=WAL", mode, sizeof mode);
     if (rc != SQLITE_OK) {
         set_err(err, "cannot set journal_mode=WAL: %s", sqlite3_errmsg(db));
-        return sq_status(rc);
+        return vl__sq_status(rc);
     }
     if (strcasecmp(mode, "wal") != 0) {
         set_err(err, "journal_mode is '%s', not WAL (an in-memory or read-only database?)", mode);
@@ -273,7 +273,7 @@ static vl_status writer_pragmas(const sq_shared *s, sqlite3 *db, sq_err *err) {
     snprintf(sql, sizeof sql, "PRAGMA synchronous=%d", s->sync);
     if ((rc = sqlite3_exec(db, sql, NULL, NULL, NULL)) != SQLITE_OK) {
         set_err(err, "cannot set synchronous: %s", sqlite3_errmsg(db));
-        return sq_status(rc);
+        return vl__sq_status(rc);
     }
     return VL_OK;
 }
@@ -282,7 +282,7 @@ static vl_status prepare(sq_conn *c, int which, const char *sql, sq_err *err) {
     int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->st[which], NULL);
     if (rc == SQLITE_OK) return VL_OK;
     set_err(err, "cannot prepare \"%s\": %s", sql, sqlite3_errmsg(c->db));
-    return (rc & 0xff) == SQLITE_ERROR ? VL_ESCHEMA : sq_status(rc);
+    return (rc & 0xff) == SQLITE_ERROR ? VL_ESCHEMA : vl__sq_status(rc);
 }
 
 static vl_status prepare_all(const sq_shared *s, sq_conn *c, sq_role role, sq_err *err) {
@@ -310,7 +310,7 @@ static vl_status prepare_all(const sq_shared *s, sq_conn *c, sq_role role, sq_er
     return VL_OK;
 }
 
-vl_status sq_conn_open(const sq_shared *s, sq_conn *c, sq_role role, sq_err *err) {
+vl_status vl__sq_conn_open(const sq_shared *s, sq_conn *c, sq_role role, sq_err *err) {
     memset(c, 0, sizeof *c);
     err->rc = 0;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
@@ -320,8 +320,8 @@ vl_status sq_conn_open(const sq_shared *s, sq_conn *c, sq_role role, sq_err *err
         err->rc = rc;
         set_err(err, "cannot open '%s': %s", s->path,
                 c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
-        sq_conn_close(c);
-        return sq_status(rc);
+        vl__sq_conn_close(c);
+        return vl__sq_status(rc);
     }
     sqlite3_extended_result_codes(c->db, 1);
     sqlite3_busy_timeout(c->db, (int)s->busy_ms);
@@ -334,11 +334,11 @@ vl_status sq_conn_open(const sq_shared *s, sq_conn *c, sq_role role, sq_err *err
         st = VL_EUPSTREAM;
     }
     if (st == VL_OK) st = prepare_all(s, c, role, err);
-    if (st != VL_OK) sq_conn_close(c);
+    if (st != VL_OK) vl__sq_conn_close(c);
     return st;
 }
 
-void sq_conn_close(sq_conn *c) {
+void vl__sq_conn_close(sq_conn *c) {
     for (int i = 0; i < SQ_NSTMT; i++) sqlite3_finalize(c->st[i]);
     if (c->db) sqlite3_close(c->db);
     memset(c, 0, sizeof *c);
@@ -346,7 +346,7 @@ void sq_conn_close(sq_conn *c) {
 
 /* ---- logging -------------------------------------------------------------- */
 
-void sq_log_any(sq_shared *s, vl_log_level level, const char *fmt, ...) {
+void vl__sq_log_any(sq_shared *s, vl_log_level level, const char *fmt, ...) {
     char msg[768];
     va_list ap;
     va_start(ap, fmt);

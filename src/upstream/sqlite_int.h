@@ -8,7 +8,7 @@
  *   sqlite.c         factory, ops, starting and stopping the threads, stats
  *   sqlite_queue.c   sq_queue: a mutex + condvar ring of jobs (any thread)
  *   sqlite_conn.c    opening a connection, schema check, statements, errors,
- *                    the shared log (sq_log_any)
+ *                    the shared log (vl__sq_log_any)
  *   sqlite_writer.c  the writer thread: group commit, purge
  *   sqlite_reader.c  the reader threads: loads
  */
@@ -52,19 +52,19 @@ typedef struct sq_queue {
     bool stop;
 } sq_queue;
 
-vl_status sq_queue_init(sq_queue *q);
-void sq_queue_destroy(sq_queue *q);
-vl_status sq_queue_push(sq_queue *q, void *req, sq_inst *inst);
-vl_status sq_queue_push_job(sq_queue *q, sq_job job);
+vl_status vl__sq_queue_init(sq_queue *q);
+void vl__sq_queue_destroy(sq_queue *q);
+vl_status vl__sq_queue_push(sq_queue *q, void *req, sq_inst *inst);
+vl_status vl__sq_queue_push_job(sq_queue *q, sq_job job);
 /* Takes up to `max` jobs into `out`. Waits while the queue is empty, until
- * a push, sq_queue_stop, or the monotonic time `deadline_us` (INT64_MAX:
+ * a push, vl__sq_queue_stop, or the monotonic time `deadline_us` (INT64_MAX:
  * no deadline). Returns the number taken; 0 on stop or deadline. */
-uint32_t sq_queue_take(sq_queue *q, sq_job *out, uint32_t max, int64_t deadline_us);
+uint32_t vl__sq_queue_take(sq_queue *q, sq_job *out, uint32_t max, int64_t deadline_us);
 /* Wakes every waiter; later takes return what is left, then 0. */
-void sq_queue_stop(sq_queue *q);
+void vl__sq_queue_stop(sq_queue *q);
 /* Clears the stop flag (the threads are starting again). */
-void sq_queue_restart(sq_queue *q);
-bool sq_queue_stopped(sq_queue *q);
+void vl__sq_queue_restart(sq_queue *q);
+bool vl__sq_queue_stopped(sq_queue *q);
 
 /* ---- connections (sqlite_conn.c) ---------------------------------------- */
 
@@ -98,20 +98,20 @@ typedef struct sq_err {
 
 /* Opens `c` for `role`: pragmas, (writer) WAL, schema check or creation,
  * statements. On failure `c` is closed, `err` says why. */
-vl_status sq_conn_open(const struct sq_shared *s, sq_conn *c, sq_role role, sq_err *err);
-void sq_conn_close(sq_conn *c);
+vl_status vl__sq_conn_open(const struct sq_shared *s, sq_conn *c, sq_role role, sq_err *err);
+void vl__sq_conn_close(sq_conn *c);
 /* Runs a statement with no result rows to completion and resets it.
  * Returns the SQLite result code (SQLITE_DONE on success). */
-int sq_exec(sqlite3_stmt *st);
+int vl__sq_exec(sqlite3_stmt *st);
 
 /* The vl_status for an SQLite (extended) result code. */
-vl_status sq_status(int rc);
+vl_status vl__sq_status(int rc);
 /* True if `rc` may mean the connection itself is bad, so it is reopened
  * before the next use. */
-bool sq_needs_reopen(int rc);
+bool vl__sq_needs_reopen(int rc);
 /* "SQLITE_IOERR_WRITE"-like name for messages; "SQLITE_ERROR" family names
  * come from sqlite3_errstr when no exact name is known. */
-const char *sq_code_name(int rc);
+const char *vl__sq_code_name(int rc);
 
 /* ---- shared state (sqlite.c) ------------------------------------------- */
 
@@ -139,7 +139,7 @@ typedef struct sq_shared {
 
     pthread_mutex_t mu;     /* open/close: refs, starting and stopping */
     uint32_t refs;
-    pthread_mutex_t log_mu; /* the instance list, which sq_log_any reads */
+    pthread_mutex_t log_mu; /* the instance list, which vl__sq_log_any reads */
     sq_inst *insts;
 
     sq_queue commits, loads;
@@ -152,10 +152,10 @@ typedef struct sq_shared {
 
 /* Logs through the env of an open instance, if any (the writer's own
  * messages, which belong to no request). Any thread. */
-void sq_log_any(sq_shared *s, vl_log_level level, const char *fmt, ...)
+void vl__sq_log_any(sq_shared *s, vl_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-void *sq_writer_main(void *arg);  /* arg: sq_shared* */
-void *sq_reader_main(void *arg);  /* arg: sq_reader* */
+void *vl__sq_writer_main(void *arg);  /* arg: sq_shared* */
+void *vl__sq_reader_main(void *arg);  /* arg: sq_reader* */
 
 #endif

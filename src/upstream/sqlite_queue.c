@@ -14,7 +14,7 @@
 
 #include "upstream/sqlite_int.h"
 
-vl_status sq_queue_init(sq_queue *q) {
+vl_status vl__sq_queue_init(sq_queue *q) {
     memset(q, 0, sizeof *q);
     q->cap = 64;
     q->ring = malloc(q->cap * sizeof *q->ring);
@@ -28,7 +28,7 @@ vl_status sq_queue_init(sq_queue *q) {
     return VL_OK;
 }
 
-void sq_queue_destroy(sq_queue *q) {
+void vl__sq_queue_destroy(sq_queue *q) {
     if (!q->ring) return;
     free(q->ring);
     q->ring = NULL;
@@ -49,7 +49,7 @@ static bool grow(sq_queue *q) {
     return true;
 }
 
-vl_status sq_queue_push_job(sq_queue *q, sq_job job) {
+vl_status vl__sq_queue_push_job(sq_queue *q, sq_job job) {
     vl_status st = VL_OK;
     pthread_mutex_lock(&q->mu);
     if (q->n == q->cap && !grow(q)) {
@@ -63,8 +63,8 @@ vl_status sq_queue_push_job(sq_queue *q, sq_job job) {
     return st;
 }
 
-vl_status sq_queue_push(sq_queue *q, void *req, sq_inst *inst) {
-    return sq_queue_push_job(q, (sq_job){req, inst, false});
+vl_status vl__sq_queue_push(sq_queue *q, void *req, sq_inst *inst) {
+    return vl__sq_queue_push_job(q, (sq_job){req, inst, false});
 }
 
 static void wait_until(sq_queue *q, int64_t deadline_us) {
@@ -84,7 +84,7 @@ static int64_t mono_us(void) {
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-uint32_t sq_queue_take(sq_queue *q, sq_job *out, uint32_t max, int64_t deadline_us) {
+uint32_t vl__sq_queue_take(sq_queue *q, sq_job *out, uint32_t max, int64_t deadline_us) {
     pthread_mutex_lock(&q->mu);
     while (q->n == 0 && !q->stop && mono_us() < deadline_us) wait_until(q, deadline_us);
     uint32_t k = q->n < max ? q->n : max;
@@ -97,20 +97,20 @@ uint32_t sq_queue_take(sq_queue *q, sq_job *out, uint32_t max, int64_t deadline_
     return k;
 }
 
-void sq_queue_stop(sq_queue *q) {
+void vl__sq_queue_stop(sq_queue *q) {
     pthread_mutex_lock(&q->mu);
     q->stop = true;
     pthread_cond_broadcast(&q->cv);
     pthread_mutex_unlock(&q->mu);
 }
 
-void sq_queue_restart(sq_queue *q) {
+void vl__sq_queue_restart(sq_queue *q) {
     pthread_mutex_lock(&q->mu);
     q->stop = false;
     pthread_mutex_unlock(&q->mu);
 }
 
-bool sq_queue_stopped(sq_queue *q) {
+bool vl__sq_queue_stopped(sq_queue *q) {
     pthread_mutex_lock(&q->mu);
     bool stop = q->stop;
     pthread_mutex_unlock(&q->mu);

@@ -20,8 +20,8 @@
 static void log_failure(sq_inst *inst, const void *key, size_t klen, int rc, const char *msg) {
     char k[96];
     inst->env->log(inst->env->log_ctx, VL_LOG_ERROR, "load of key '%s' failed: %s / %s (%s)",
-                   vl_key_repr(key, klen, k, sizeof k), msg, sq_code_name(rc),
-                   vl_status_name(sq_status(rc)));
+                   vl_key_repr(key, klen, k, sizeof k), msg, vl__sq_code_name(rc),
+                   vl_status_name(vl__sq_status(rc)));
 }
 
 /* Answers one found row. */
@@ -57,8 +57,8 @@ static void load_one(sq_reader *r, sq_job *job, int64_t now_ms) {
         vl_load_done(job->req, VL_ENOTFOUND, NULL, 0, 0);
     } else {
         log_failure(job->inst, key, klen, rc, sqlite3_errmsg(r->c.db));
-        if (sq_needs_reopen(rc)) r->c.broken = true;
-        vl_load_done(job->req, sq_status(rc), NULL, 0, 0);
+        if (vl__sq_needs_reopen(rc)) r->c.broken = true;
+        vl_load_done(job->req, vl__sq_status(rc), NULL, 0, 0);
     }
     sqlite3_reset(q);
 }
@@ -66,11 +66,11 @@ static void load_one(sq_reader *r, sq_job *job, int64_t now_ms) {
 /* Reopens the connection if an error broke it; on failure fails `jobs`. */
 static bool reader_ready(sq_reader *r, sq_job *jobs, uint32_t n) {
     if (r->c.db && !r->c.broken) return true;
-    sq_conn_close(&r->c);
+    vl__sq_conn_close(&r->c);
     sq_err err = {0, ""};
-    vl_status st = sq_conn_open(r->s, &r->c, SQ_READER, &err);
+    vl_status st = vl__sq_conn_open(r->s, &r->c, SQ_READER, &err);
     if (st == VL_OK) return true;
-    sq_log_any(r->s, VL_LOG_ERROR, "reader cannot reopen its connection: %s", err.msg);
+    vl__sq_log_any(r->s, VL_LOG_ERROR, "reader cannot reopen its connection: %s", err.msg);
     for (uint32_t i = 0; i < n; i++) vl_load_done(jobs[i].req, st, NULL, 0, 0);
     return false;
 }
@@ -78,21 +78,21 @@ static bool reader_ready(sq_reader *r, sq_job *jobs, uint32_t n) {
 static void serve(sq_reader *r, sq_job *jobs, uint32_t n) {
     if (!reader_ready(r, jobs, n)) return;
     /* One snapshot for the group; without it each SELECT takes its own. */
-    bool txn = sq_exec(r->c.st[SQ_BEGIN]) == SQLITE_DONE;
-    int64_t now_ms = vl_wall_ms();
+    bool txn = vl__sq_exec(r->c.st[SQ_BEGIN]) == SQLITE_DONE;
+    int64_t now_ms = vl__wall_ms();
     for (uint32_t i = 0; i < n; i++) load_one(r, &jobs[i], now_ms);
-    if (txn && sq_exec(r->c.st[SQ_COMMIT]) != SQLITE_DONE) (void)sq_exec(r->c.st[SQ_ROLLBACK]);
+    if (txn && vl__sq_exec(r->c.st[SQ_COMMIT]) != SQLITE_DONE) (void)vl__sq_exec(r->c.st[SQ_ROLLBACK]);
     /* A read transaction left open would pin an old snapshot for good. */
     if (!sqlite3_get_autocommit(r->c.db)) r->c.broken = true;
     atomic_fetch_add(&r->s->n.loads, n);
 }
 
-void *sq_reader_main(void *arg) {
+void *vl__sq_reader_main(void *arg) {
     sq_reader *r = arg;
     sq_job jobs[VL_SQLITE_READ_GROUP_MAX];
     uint32_t n;
     pthread_setname_np(pthread_self(), "vl-sqlite-r");
-    while ((n = sq_queue_take(&r->s->loads, jobs, VL_SQLITE_READ_GROUP_MAX, INT64_MAX)) != 0)
+    while ((n = vl__sq_queue_take(&r->s->loads, jobs, VL_SQLITE_READ_GROUP_MAX, INT64_MAX)) != 0)
         serve(r, jobs, n);
     return NULL;
 }

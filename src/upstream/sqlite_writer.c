@@ -39,9 +39,9 @@ typedef struct writer {
 /* Reopens the write connection if an error broke it. */
 static vl_status writer_ready(sq_shared *s, sq_err *err) {
     if (s->wconn.db && !s->wconn.broken) return VL_OK;
-    sq_conn_close(&s->wconn);
+    vl__sq_conn_close(&s->wconn);
     atomic_fetch_add(&s->n.reopens, 1);
-    return sq_conn_open(s, &s->wconn, SQ_WRITER, err);
+    return vl__sq_conn_open(s, &s->wconn, SQ_WRITER, err);
 }
 
 static int write_item(sq_conn *c, const vl_commit_item *it) {
@@ -52,16 +52,16 @@ static int write_item(sq_conn *c, const vl_commit_item *it) {
         if (it->expires_at) sqlite3_bind_int64(q, 3, it->expires_at);
         else sqlite3_bind_null(q, 3);
     }
-    return sq_exec(q);
+    return vl__sq_exec(q);
 }
 
 /* Ends a failed transaction: keeps SQLite's message, rolls back. */
 static vl_status txn_failed(sq_conn *c, int rc, sq_err *err) {
     err->rc = rc;
     snprintf(err->msg, sizeof err->msg, "%s", sqlite3_errmsg(c->db));
-    if (!sqlite3_get_autocommit(c->db)) (void)sq_exec(c->st[SQ_ROLLBACK]);
-    if (sq_needs_reopen(rc)) c->broken = true;
-    return sq_status(rc);
+    if (!sqlite3_get_autocommit(c->db)) (void)vl__sq_exec(c->st[SQ_ROLLBACK]);
+    if (vl__sq_needs_reopen(rc)) c->broken = true;
+    return vl__sq_status(rc);
 }
 
 static int cmp_item(const void *a, const void *b) {
@@ -112,9 +112,9 @@ static vl_status run_group(writer *w, uint32_t n, uint64_t *keys, sq_err *err) {
     vl_status st = writer_ready(w->s, err);
     if (st != VL_OK) return st;
     sq_conn *c = &w->s->wconn;
-    int rc = sq_exec(c->st[SQ_BEGIN]);
+    int rc = vl__sq_exec(c->st[SQ_BEGIN]);
     if (rc == SQLITE_DONE) rc = write_all(w, c, n, keys);
-    if (rc == SQLITE_DONE) rc = sq_exec(c->st[SQ_COMMIT]);
+    if (rc == SQLITE_DONE) rc = vl__sq_exec(c->st[SQ_COMMIT]);
     return rc == SQLITE_DONE ? VL_OK : txn_failed(c, rc, err);
 }
 
@@ -128,7 +128,7 @@ static void report_failure(writer *w, sq_inst *inst, vl_status st, uint32_t batc
     inst->env->log(inst->env->log_ctx, VL_LOG_ERROR,
                    "commit of %llu keys (%u batches) failed: %s%s%s; reported as %s, the cache "
                    "retries", (unsigned long long)keys, batches, err->msg,
-                   err->rc ? " / " : "", err->rc ? sq_code_name(err->rc) : "",
+                   err->rc ? " / " : "", err->rc ? vl__sq_code_name(err->rc) : "",
                    vl_status_name(st));
 }
 
@@ -145,9 +145,9 @@ static void commit_group(writer *w, uint32_t n) {
     sq_shared *s = w->s;
     uint64_t keys = 0;
     sq_err err = {0, ""};
-    int64_t t0 = vl_mono_us();
+    int64_t t0 = vl__mono_us();
     vl_status st = run_group(w, n, &keys, &err);
-    atomic_fetch_add(&s->n.write_us, (uint64_t)(vl_mono_us() - t0));
+    atomic_fetch_add(&s->n.write_us, (uint64_t)(vl__mono_us() - t0));
     if (st == VL_OK) {
         atomic_fetch_add(&s->n.transactions, 1);
         atomic_fetch_add(&s->n.batches, n);
@@ -169,9 +169,9 @@ static void run_truncate(writer *w, sq_job *job) {
     vl_status st = writer_ready(s, &err);
     if (st == VL_OK) {
         sq_conn *c = &s->wconn;
-        int rc = sq_exec(c->st[SQ_BEGIN]);
-        if (rc == SQLITE_DONE) rc = sq_exec(c->st[SQ_TRUNCATE]);
-        if (rc == SQLITE_DONE) rc = sq_exec(c->st[SQ_COMMIT]);
+        int rc = vl__sq_exec(c->st[SQ_BEGIN]);
+        if (rc == SQLITE_DONE) rc = vl__sq_exec(c->st[SQ_TRUNCATE]);
+        if (rc == SQLITE_DONE) rc = vl__sq_exec(c->st[SQ_COMMIT]);
         if (rc != SQLITE_DONE) st = txn_failed(c, rc, &err);
     }
     if (st != VL_OK)
@@ -215,31 +215,31 @@ static void purge_pass(writer *w) {
     int64_t rows = 0;
     if (st == VL_OK) {
         sqlite3_stmt *q = s->wconn.st[SQ_PURGE];
-        sqlite3_bind_int64(q, 1, vl_wall_ms());
+        sqlite3_bind_int64(q, 1, vl__wall_ms());
         sqlite3_bind_int64(q, 2, s->purge_rows);
-        int rc = sq_exec(q);
+        int rc = vl__sq_exec(q);
         if (rc == SQLITE_DONE) rows = sqlite3_changes(s->wconn.db);
         else st = txn_failed(&s->wconn, rc, &err);
     }
     if (st == VL_OK) record_purge(s, (uint64_t)rows);
-    else sq_log_any(s, VL_LOG_WARN, "purge of expired rows failed: %s (%s); next pass in %u ms",
+    else vl__sq_log_any(s, VL_LOG_WARN, "purge of expired rows failed: %s (%s); next pass in %u ms",
                     err.msg, vl_status_name(st), s->purge_ms);
     bool backlog = st == VL_OK && rows >= (int64_t)s->purge_rows;
     int64_t ms = backlog && s->purge_ms > VL_SQLITE_PURGE_BACKLOG_MS ? VL_SQLITE_PURGE_BACKLOG_MS
                                                                       : s->purge_ms;
-    w->next_purge = vl_mono_us() + ms * 1000;
+    w->next_purge = vl__mono_us() + ms * 1000;
 }
 
-void *sq_writer_main(void *arg) {
+void *vl__sq_writer_main(void *arg) {
     sq_shared *s = arg;
     writer w = {s, s->wjobs, INT64_MAX, VL_OK, 0, NULL, 0};
     pthread_setname_np(pthread_self(), "vl-sqlite-w");
-    if (s->purge_ms != VL_SQLITE_PURGE_OFF) w.next_purge = vl_mono_us() + (int64_t)s->purge_ms * 1000;
+    if (s->purge_ms != VL_SQLITE_PURGE_OFF) w.next_purge = vl__mono_us() + (int64_t)s->purge_ms * 1000;
     for (;;) {
-        if (vl_mono_us() >= w.next_purge) purge_pass(&w);
-        uint32_t n = sq_queue_take(&s->commits, w.jobs, s->group_max, w.next_purge);
+        if (vl__mono_us() >= w.next_purge) purge_pass(&w);
+        uint32_t n = vl__sq_queue_take(&s->commits, w.jobs, s->group_max, w.next_purge);
         if (n) run_jobs(&w, n);
-        else if (sq_queue_stopped(&s->commits)) break;
+        else if (vl__sq_queue_stopped(&s->commits)) break;
     }
     free(w.items);
     return NULL;

@@ -1,7 +1,7 @@
 /*
  * assert.h -- assertions that stay on, and assertions for hot paths.
  *
- * Owns: VL_ASSERT, VL_DASSERT, vl_assert_fail. Threads: any thread.
+ * Owns: VL_ASSERT, VL_DASSERT, vl__assert_fail. Threads: any thread.
  *
  * VL_ASSERT(expr) is always compiled in, whatever NDEBUG says: it guards
  * what must never happen (an illegal state transition, say), where going on
@@ -13,10 +13,10 @@
 #ifndef VL_UTIL_ASSERT_H
 #define VL_UTIL_ASSERT_H
 
-_Noreturn void vl_assert_fail(const char *file, int line, const char *expr);
+_Noreturn void vl__assert_fail(const char *file, int line, const char *expr);
 
 #define VL_ASSERT(expr) \
-    ((expr) ? (void)0 : vl_assert_fail(__FILE__, __LINE__, #expr))
+    ((expr) ? (void)0 : vl__assert_fail(__FILE__, __LINE__, #expr))
 
 #ifdef VL_DEBUG
 #define VL_DASSERT(expr) VL_ASSERT(expr)

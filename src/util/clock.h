@@ -11,20 +11,20 @@
 #include <stdint.h>
 #include <time.h>
 
-static inline int64_t vl_mono_us(void) {
+static inline int64_t vl__mono_us(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static inline int64_t vl_mono_ms(void) { return vl_mono_us() / 1000; }
+static inline int64_t vl__mono_ms(void) { return vl__mono_us() / 1000; }
 
-static inline int64_t vl_wall_us(void) {
+static inline int64_t vl__wall_us(void) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static inline int64_t vl_wall_ms(void) { return vl_wall_us() / 1000; }
+static inline int64_t vl__wall_ms(void) { return vl__wall_us() / 1000; }
 
 #endif

@@ -7,14 +7,14 @@
 
 #include "util/heap.h"
 
-void heap_init(vl_heap *h) {
+void vl__heap_init(vl_heap *h) {
     h->a = NULL;
     h->n = h->cap = 0;
 }
 
-void heap_free(vl_heap *h) {
+void vl__heap_free(vl_heap *h) {
     free(h->a);
-    heap_init(h);
+    vl__heap_init(h);
 }
 
 static void set(vl_heap *h, uint32_t i, vl_hnode *x) {
@@ -46,7 +46,7 @@ static void down(vl_heap *h, uint32_t i) {
     set(h, i, x);
 }
 
-vl_status heap_reserve(vl_heap *h, uint32_t total) {
+vl_status vl__heap_reserve(vl_heap *h, uint32_t total) {
     if (total <= h->cap) return VL_OK;
     uint32_t cap = h->cap ? h->cap : 64;
     while (cap < total) cap *= 2;
@@ -57,27 +57,27 @@ vl_status heap_reserve(vl_heap *h, uint32_t total) {
     return VL_OK;
 }
 
-vl_status heap_push(vl_heap *h, vl_hnode *x, int64_t k) {
-    if (heap_reserve(h, h->n + 1) != VL_OK) return VL_ENOMEM;
+vl_status vl__heap_push(vl_heap *h, vl_hnode *x, int64_t k) {
+    if (vl__heap_reserve(h, h->n + 1) != VL_OK) return VL_ENOMEM;
     x->key = k;
     set(h, h->n++, x);
     up(h, x->idx);
     return VL_OK;
 }
 
-void heap_update(vl_heap *h, vl_hnode *x, int64_t k) {
+void vl__heap_update(vl_heap *h, vl_hnode *x, int64_t k) {
     int64_t old = x->key;
     x->key = k;
     if (k < old) up(h, x->idx);
     else down(h, x->idx);
 }
 
-void heap_remove(vl_heap *h, vl_hnode *x) {
+void vl__heap_remove(vl_heap *h, vl_hnode *x) {
     uint32_t i = x->idx;
     vl_hnode *last = h->a[--h->n];
     x->idx = VL_HEAP_NONE;
     if (last == x) return;
     set(h, i, last);
-    heap_update(h, last, last->key);
+    vl__heap_update(h, last, last->key);
     if (h->a[i] == last) up(h, i);
 }

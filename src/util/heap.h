@@ -29,17 +29,17 @@ typedef struct vl_heap {
     uint32_t cap;
 } vl_heap;
 
-void heap_init(vl_heap *h);
-void heap_free(vl_heap *h);
-static inline bool heap_in(const vl_hnode *x) { return x->idx != VL_HEAP_NONE; }
-static inline vl_hnode *heap_min(const vl_heap *h) { return h->n ? h->a[0] : NULL; }
+void vl__heap_init(vl_heap *h);
+void vl__heap_free(vl_heap *h);
+static inline bool vl__heap_in(const vl_hnode *x) { return x->idx != VL_HEAP_NONE; }
+static inline vl_hnode *vl__heap_min(const vl_heap *h) { return h->n ? h->a[0] : NULL; }
 /* Makes room for `total` nodes, so that pushes up to it cannot fail. */
-vl_status heap_reserve(vl_heap *h, uint32_t total);
+vl_status vl__heap_reserve(vl_heap *h, uint32_t total);
 /* Inserts x (not in a heap) with key k. VL_OK or VL_ENOMEM. */
-vl_status heap_push(vl_heap *h, vl_hnode *x, int64_t k);
+vl_status vl__heap_push(vl_heap *h, vl_hnode *x, int64_t k);
 /* Changes the key of x (in h). */
-void heap_update(vl_heap *h, vl_hnode *x, int64_t k);
+void vl__heap_update(vl_heap *h, vl_hnode *x, int64_t k);
 /* Removes x (in h). */
-void heap_remove(vl_heap *h, vl_hnode *x);
+void vl__heap_remove(vl_heap *h, vl_hnode *x);
 
 #endif

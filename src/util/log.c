@@ -2,7 +2,7 @@
  * log.c -- messages a status cannot carry (which key, which upstream, why),
  * and the report of a failed assertion.
  *
- * Owns: vl_logf, vl_key_repr, vl_assert_fail. Threads: any thread; the
+ * Owns: vl__logf, vl_key_repr, vl__assert_fail. Threads: any thread; the
  * default sink is a single fprintf to stderr per message, which stdio keeps
  * whole.
  */
@@ -19,7 +19,7 @@ static const char *level_name(vl_log_level l) {
     return l == VL_LOG_ERROR ? "error" : l == VL_LOG_WARN ? "warning" : "info";
 }
 
-void vl_logf(const vl_log_sink *sink, vl_log_level level, const char *fmt, ...) {
+void vl__logf(const vl_log_sink *sink, vl_log_level level, const char *fmt, ...) {
     if (!sink->fn && level > VL_LOG_WARN) return;
     char msg[1024];
     va_list ap;
@@ -30,7 +30,7 @@ void vl_logf(const vl_log_sink *sink, vl_log_level level, const char *fmt, ...) 
     else fprintf(stderr, "vellir: %s: %s\n", level_name(level), msg);
 }
 
-_Noreturn void vl_assert_fail(const char *file, int line, const char *expr) {
+_Noreturn void vl__assert_fail(const char *file, int line, const char *expr) {
     fprintf(stderr, "vellir: %s:%d: assertion failed: %s\n", file, line, expr);
     abort();
 }

@@ -1,8 +1,8 @@
 /*
  * log.h -- where the library's messages go: a sink (the function and
- * argument of vl_options.log), and vl_logf, which formats one message into it.
+ * argument of vl_options.log), and vl__logf, which formats one message into it.
  *
- * Owns: vl_log_sink, vl_logf. Threads: any thread; a sink is read-only once
+ * Owns: vl_log_sink, vl__logf. Threads: any thread; a sink is read-only once
  * a service has started.
  */
 #ifndef VL_UTIL_LOG_H
@@ -17,7 +17,7 @@ typedef struct vl_log_sink {
 
 /* Formats a message (at most 1 KiB) and hands it to the sink. Without a
  * sink, errors and warnings go to stderr as one line; info is dropped. */
-void vl_logf(const vl_log_sink *sink, vl_log_level level, const char *fmt, ...)
+void vl__logf(const vl_log_sink *sink, vl_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * options.c -- applying an options table (options.h) to a struct.
  *
- * Owns: opt_defaults, opt_check. Threads: any thread.
+ * Owns: vl__opt_defaults, vl__opt_check. Threads: any thread.
  */
 #include <stdio.h>
 #include <string.h>
@@ -40,11 +40,11 @@ static bool is_unset_str(const vl_opt_row *r, const void *opts) {
     return s == NULL;
 }
 
-void opt_defaults(const vl_opt_row *t, size_t n, void *opts) {
+void vl__opt_defaults(const vl_opt_row *t, size_t n, void *opts) {
     for (size_t i = 0; i < n; i++) set(&t[i], opts, t[i].zero == OPT_ZERO_AUTO ? 0 : t[i].def);
 }
 
-bool opt_check(const vl_opt_row *t, size_t n, void *opts, char *why, size_t cap) {
+bool vl__opt_check(const vl_opt_row *t, size_t n, void *opts, char *why, size_t cap) {
     for (size_t i = 0; i < n; i++) {
         const vl_opt_row *r = &t[i];
         if (r->kind == OPT_STR) {

@@ -49,10 +49,10 @@ typedef struct vl_opt_row {
     {#field, offsetof(type, field), OPT_STR, OPT_ZERO_DEFAULT, 0, 0, 0, def, why}
 
 /* Sets every field the table describes to its default (0 for "auto"). */
-void opt_defaults(const vl_opt_row *t, size_t n, void *opts);
+void vl__opt_defaults(const vl_opt_row *t, size_t n, void *opts);
 /* Replaces each zero that means "the default" by the default, then checks
  * every number against its range. Returns true if all are in range; else
  * false, with a sentence naming the first field out of range in `why`. */
-bool opt_check(const vl_opt_row *t, size_t n, void *opts, char *why, size_t cap);
+bool vl__opt_check(const vl_opt_row *t, size_t n, void *opts, char *why, size_t cap);
 
 #endif

@@ -18,7 +18,7 @@ static uint64_t mix(const void *p) {
     return x;
 }
 
-vl_status ptrmap_init(vl_ptrmap *m) {
+vl_status vl__ptrmap_init(vl_ptrmap *m) {
     m->slots = calloc(PM_MIN, sizeof *m->slots);
     if (!m->slots) return VL_ENOMEM;
     m->mask = PM_MIN - 1;
@@ -26,7 +26,7 @@ vl_status ptrmap_init(vl_ptrmap *m) {
     return VL_OK;
 }
 
-void ptrmap_free(vl_ptrmap *m) {
+void vl__ptrmap_free(vl_ptrmap *m) {
     free(m->slots);
     m->slots = NULL;
     m->count = 0;
@@ -38,7 +38,7 @@ static uint64_t find(const vl_ptrmap *m, const void *key) {
     return i;
 }
 
-bool ptrmap_get(const vl_ptrmap *m, const void *key, uint64_t *val) {
+bool vl__ptrmap_get(const vl_ptrmap *m, const void *key, uint64_t *val) {
     uint64_t i = find(m, key);
     if (!m->slots[i].key) return false;
     *val = m->slots[i].val;
@@ -58,20 +58,20 @@ static vl_status resize(vl_ptrmap *m, uint64_t cap) {
     return VL_OK;
 }
 
-vl_status ptrmap_reserve(vl_ptrmap *m, uint64_t extra) {
+vl_status vl__ptrmap_reserve(vl_ptrmap *m, uint64_t extra) {
     uint64_t cap = m->mask + 1;
     while ((m->count + extra) * 4 > cap * 3) cap *= 2;
     return cap == m->mask + 1 ? VL_OK : resize(m, cap);
 }
 
-vl_status ptrmap_put(vl_ptrmap *m, const void *key, uint64_t val) {
+vl_status vl__ptrmap_put(vl_ptrmap *m, const void *key, uint64_t val) {
     uint64_t i = find(m, key);
     if (m->slots[i].key) {
         m->slots[i].val = val;
         return VL_OK;
     }
     if ((m->count + 1) * 4 > (m->mask + 1) * 3) {
-        vl_status st = ptrmap_reserve(m, 1);
+        vl_status st = vl__ptrmap_reserve(m, 1);
         if (st != VL_OK) return st;
         i = find(m, key);
     }
@@ -81,14 +81,14 @@ vl_status ptrmap_put(vl_ptrmap *m, const void *key, uint64_t val) {
     return VL_OK;
 }
 
-void ptrmap_del(vl_ptrmap *m, const void *key) {
+void vl__ptrmap_del(vl_ptrmap *m, const void *key) {
     uint64_t hole = find(m, key);
     if (!m->slots[hole].key) return;
     m->slots[hole].key = NULL;
     m->count--;
     for (uint64_t i = (hole + 1) & m->mask; m->slots[i].key; i = (i + 1) & m->mask) {
         uint64_t home = mix(m->slots[i].key) & m->mask;
-        if (vl_probe_may_stay(hole, home, i)) continue;
+        if (vl__probe_may_stay(hole, home, i)) continue;
         m->slots[hole] = m->slots[i];
         m->slots[i].key = NULL;
         hole = i;

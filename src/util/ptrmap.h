@@ -28,19 +28,19 @@ typedef struct vl_ptrmap {
     uint64_t count;
 } vl_ptrmap;
 
-vl_status ptrmap_init(vl_ptrmap *m);
-void ptrmap_free(vl_ptrmap *m);
+vl_status vl__ptrmap_init(vl_ptrmap *m);
+void vl__ptrmap_free(vl_ptrmap *m);
 /* The value of `key` in *val; false if absent. */
-bool ptrmap_get(const vl_ptrmap *m, const void *key, uint64_t *val);
+bool vl__ptrmap_get(const vl_ptrmap *m, const void *key, uint64_t *val);
 /* Sets `key` to `val` (insert or replace). VL_OK or VL_ENOMEM. */
-vl_status ptrmap_put(vl_ptrmap *m, const void *key, uint64_t val);
+vl_status vl__ptrmap_put(vl_ptrmap *m, const void *key, uint64_t val);
 /* Makes room for `extra` more keys, so that as many puts cannot fail. */
-vl_status ptrmap_reserve(vl_ptrmap *m, uint64_t extra);
+vl_status vl__ptrmap_reserve(vl_ptrmap *m, uint64_t extra);
 /* Removes `key` if present. */
-void ptrmap_del(vl_ptrmap *m, const void *key);
-static inline void *ptrmap_get_ptr(const vl_ptrmap *m, const void *key) {
+void vl__ptrmap_del(vl_ptrmap *m, const void *key);
+static inline void *vl__ptrmap_get_ptr(const vl_ptrmap *m, const void *key) {
     uint64_t v;
-    return ptrmap_get(m, key, &v) ? (void *)(uintptr_t)v : NULL;
+    return vl__ptrmap_get(m, key, &v) ? (void *)(uintptr_t)v : NULL;
 }
 
 #endif

@@ -17,8 +17,7 @@
 #endif
 #endif
 #ifdef SLAB_ASAN
-void __asan_poison_memory_region(void const volatile *addr, size_t size);
-void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
+#include <sanitizer/asan_interface.h>
 #define POISON(p, n) __asan_poison_memory_region((p), (n))
 #define UNPOISON(p, n) __asan_unpoison_memory_region((p), (n))
 #else
@@ -26,15 +25,15 @@ void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
 #define UNPOISON(p, n) ((void)(p), (void)(n))
 #endif
 
-void slab_init(vl_slab *s) { memset(s, 0, sizeof *s); }
+void vl__slab_init(vl_slab *s) { memset(s, 0, sizeof *s); }
 
-void slab_destroy(vl_slab *s) {
+void vl__slab_destroy(vl_slab *s) {
     for (size_t i = 0; i < s->npages; i++) {
         UNPOISON(s->pages[i], VL_SLAB_PAGE);
         free(s->pages[i]);
     }
     free(s->pages);
-    slab_init(s);
+    vl__slab_init(s);
 }
 
 static size_t class_of(size_t size) { return (size + 7) / 8 - 1; }
@@ -56,7 +55,7 @@ static int new_page(vl_slab *s, size_t c) {
     return 0;
 }
 
-void *slab_alloc(vl_slab *s, size_t size) {
+void *vl__slab_alloc(vl_slab *s, size_t size) {
     if (size == 0 || size > VL_SLAB_MAX) return malloc(size ? size : 1);
     size_t c = class_of(size), chunk = (c + 1) * 8;
     void *p = s->free[c];
@@ -73,7 +72,7 @@ void *slab_alloc(vl_slab *s, size_t size) {
     return p;
 }
 
-void slab_free(vl_slab *s, void *p, size_t size) {
+void vl__slab_free(vl_slab *s, void *p, size_t size) {
     if (!p) return;
     if (size == 0 || size > VL_SLAB_MAX) {
         free(p);

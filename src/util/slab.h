@@ -31,11 +31,11 @@ typedef struct vl_slab {
     size_t npages, pages_cap;
 } vl_slab;
 
-void slab_init(vl_slab *s);
+void vl__slab_init(vl_slab *s);
 /* Frees every page (chunks still in use with them; large ones are the
- * caller's to free with slab_free first). */
-void slab_destroy(vl_slab *s);
-void *slab_alloc(vl_slab *s, size_t size);
-void slab_free(vl_slab *s, void *p, size_t size);
+ * caller's to free with vl__slab_free first). */
+void vl__slab_destroy(vl_slab *s);
+void *vl__slab_alloc(vl_slab *s, size_t size);
+void vl__slab_free(vl_slab *s, void *p, size_t size);
 
 #endif

@@ -6,4 +6,4 @@
 #include "util/clock.h"
 #include "vellir.h"
 
-int64_t vl_time_ms(void) { return vl_wall_ms(); }
+int64_t vl_time_ms(void) { return vl__wall_ms(); }

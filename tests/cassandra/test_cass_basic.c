@@ -32,7 +32,7 @@ static void test_load_commit_delete(void) {
     vl_service *svc = open_on("basic", 2);
     read_out r;
     CHECK_ST(vl_read_sync(svc, "k1", 2, counter_read, &r), VL_ENOTFOUND);
-    int64_t before = vl_wall_us();
+    int64_t before = vl__wall_us();
     set_arg a = {42, 0, vl_immediate()};
     CHECK_OK(vl_write_sync(svc, "k1", 2, counter_set, &a));
     int64_t wt = 0;
@@ -42,7 +42,7 @@ static void test_load_commit_delete(void) {
     CHECK_EQ(counter_from_bytes(b.data), 42);
     vl_buf_free(&b);
     /* The client timestamp is the write's own time. */
-    CHECK(wt >= before && wt <= vl_wall_us());
+    CHECK(wt >= before && wt <= vl__wall_us());
     CHECK_OK(vl_delete_sync(svc, "k1", 2, vl_immediate()));
     CHECK_ST(cd_get(db, "basic", "k1", 2, NULL, NULL, NULL), VL_ENOTFOUND);
     CHECK_ST(vl_read_sync(svc, "k1", 2, counter_read, &r), VL_ENOTFOUND);
@@ -76,7 +76,7 @@ static void test_restart_of_the_service(void) {
 static void test_ttl_expiry(void) {
     fresh_table("ttl");
     vl_service *svc = open_on("ttl", 1);
-    int64_t exp = vl_wall_ms() + 2500;
+    int64_t exp = vl__wall_ms() + 2500;
     set_arg a = {5, exp, vl_immediate()};
     CHECK_OK(vl_write_sync(svc, "t", 1, counter_set, &a));
     int32_t ttl = 0;
@@ -91,7 +91,7 @@ static void test_ttl_expiry(void) {
     CHECK(r.expires_at >= exp - 1000 && r.expires_at <= exp + 1000);
     CHECK_OK(vl_close(svc, NULL));
     /* After the expiry the row is gone, and a fresh service finds nothing. */
-    while (vl_wall_ms() < exp + 1200) test_sleep_ms(100);
+    while (vl__wall_ms() < exp + 1200) test_sleep_ms(100);
     CHECK_ST(cd_get(db, "ttl", "t", 1, NULL, NULL, NULL), VL_ENOTFOUND);
     svc = open_on("ttl", 1);
     CHECK_ST(vl_read_sync(svc, "t", 1, counter_read, &r), VL_ENOTFOUND);
@@ -106,7 +106,7 @@ static void test_expired_item_is_a_delete(void) {
     set_arg a = {1, 0, vl_immediate()};
     CHECK_OK(vl_write_sync(svc, "e", 1, counter_set, &a));
     CHECK_EQ(cd_counter(db, "expired", "e"), 1);
-    set_arg b = {2, vl_wall_ms() + 100, vl_within(60000)};
+    set_arg b = {2, vl__wall_ms() + 100, vl_within(60000)};
     CHECK_OK(vl_write_sync(svc, "e", 1, counter_set, &b));
     test_sleep_ms(300);
     CHECK_OK(vl_flush_sync(svc));
@@ -146,7 +146,7 @@ static void test_existing_text_table(void) {
     CHECK_OK(cd_exec(db, "CREATE TABLE " TEST_KEYSPACE ".legacy (key text PRIMARY KEY, value blob)"));
     uint8_t v[8];
     counter_bytes(1234, v);
-    cql_value vals[2] = {cql_text("old-row"), cql_blob(v, 8)};
+    cql_value vals[2] = {vl__cql_text("old-row"), vl__cql_blob(v, 8)};
     CHECK_OK(cd_exec_values(db, "INSERT INTO " TEST_KEYSPACE ".legacy (key, value) VALUES (?, ?)",
                             vals, 2));
     vl_cassandra_options co;

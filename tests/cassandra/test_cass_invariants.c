@@ -188,19 +188,19 @@ static void *i4_main(void *arg) {
     static _Thread_local i4_op ops[I4_OPS];
     char k[32];
     for (int i = 0; i < I4_OPS; i++) {
-        int key = (int)vl_rng_below(&rng, I4_KEYS);
+        int key = (int)vl__rng_below(&rng, I4_KEYS);
         int n = snprintf(k, sizeof k, "w%d-%d", w->id, key);
         while (atomic_load(&w->inflight) > 64) sched_yield();
         atomic_fetch_add(&w->inflight, 1);
         vl_status st;
         ops[i].w = w;
-        if (vl_rng_below(&rng, 10) == 0) {
+        if (vl__rng_below(&rng, 10) == 0) {
             w->last[key] = -1;
-            while ((st = vl_delete(w->svc, k, (size_t)n, vl_within((uint32_t)vl_rng_below(&rng, 50)),
+            while ((st = vl_delete(w->svc, k, (size_t)n, vl_within((uint32_t)vl__rng_below(&rng, 50)),
                                    i4_done, &ops[i])) == VL_EBUSY)
                 sched_yield();
         } else {
-            ops[i].set = (set_arg){i + 1, 0, vl_within((uint32_t)vl_rng_below(&rng, 50))};
+            ops[i].set = (set_arg){i + 1, 0, vl_within((uint32_t)vl__rng_below(&rng, 50))};
             w->last[key] = i + 1;
             while ((st = vl_write(w->svc, k, (size_t)n, counter_set, i4_done, &ops[i])) == VL_EBUSY)
                 sched_yield();
@@ -260,7 +260,7 @@ static void test_inv5_dirty_is_never_dropped(void) {
      * unexpiring value there does not come back. */
     set_arg b = {1, 0, vl_immediate()};
     CHECK_OK(vl_write_sync(svc, "ex", 2, counter_set, &b));
-    set_arg c = {2, vl_wall_ms() + 200, vl_within(60000)};
+    set_arg c = {2, vl__wall_ms() + 200, vl_within(60000)};
     CHECK_OK(vl_write_sync(svc, "ex", 2, counter_set, &c));
     test_sleep_ms(400);
     read_out r;

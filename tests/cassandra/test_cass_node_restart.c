@@ -80,11 +80,11 @@ static void *writer_main(void *arg) {
     char k[32];
     while (!atomic_load(&w->stop)) {
         while (atomic_load(&w->inflight) >= 16) test_sleep_ms(1);
-        int key = (int)vl_rng_below(&rng, KEYS);
+        int key = (int)vl__rng_below(&rng, KEYS);
         int n = snprintf(k, sizeof k, "w%d-%d", w->id, key);
         op *o = malloc(sizeof *o);
         CHECK(o);
-        bool imm = vl_rng_below(&rng, 4) == 0;
+        bool imm = vl__rng_below(&rng, 4) == 0;
         o->set = (set_arg){++v, 0, imm ? vl_immediate() : vl_within(50)};
         o->w = w;
         o->key = key;

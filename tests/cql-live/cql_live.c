@@ -64,9 +64,9 @@ static cql_frame recv_frame(int16_t stream) {
     for (;;) {
         cql_frame f;
         size_t used;
-        cql_err e = cql_frame_extract(&conf, in.data, in.len, &f, &used);
+        cql_err e = vl__cql_frame_extract(&conf, in.data, in.len, &f, &used);
         if (e) {
-            fprintf(stderr, "frame: %s\n", cql_err_str(e));
+            fprintf(stderr, "frame: %s\n", vl__cql_err_str(e));
             exit(2);
         }
         if (used > 0 && f.stream == stream) {
@@ -90,14 +90,14 @@ static cql_response roundtrip(int16_t stream) {
     send_out();
     cql_frame f = recv_frame(stream);
     cql_response r;
-    cql_err e = cql_decode_response(&f, &r);
+    cql_err e = vl__cql_decode_response(&f, &r);
     if (e) {
-        fprintf(stderr, "decode: %s\n", cql_err_str(e));
+        fprintf(stderr, "decode: %s\n", vl__cql_err_str(e));
         exit(2);
     }
     if (r.opcode == CQL_OP_ERROR)
         printf("  <- ERROR 0x%04x %s: %.*s\n", (unsigned)r.error.code,
-               cql_error_info(r.error.code)->name, (int)r.error.message.len,
+               vl__cql_error_info(r.error.code)->name, (int)r.error.message.len,
                (const char *)r.error.message.p);
     return r;
 }
@@ -110,17 +110,17 @@ static void connect_node(int port) {
 }
 
 static void handshake(const char *user, const char *pw) {
-    cql_encode_options(&conf, 0, &out);
+    vl__cql_encode_options(&conf, 0, &out);
     cql_response r = roundtrip(0);
     EXPECT(r.opcode == CQL_OP_SUPPORTED);
-    EXPECT(cql_multimap_has(r.supported, "PROTOCOL_VERSIONS", "4/v4"));
+    EXPECT(vl__cql_multimap_has(r.supported, "PROTOCOL_VERSIONS", "4/v4"));
     printf("OPTIONS -> SUPPORTED (%u keys)\n", r.supported.left);
-    cql_encode_startup(&conf, 1, &out);
+    vl__cql_encode_startup(&conf, 1, &out);
     r = roundtrip(1);
     if (r.opcode == CQL_OP_AUTHENTICATE) {
         printf("STARTUP -> AUTHENTICATE %.*s\n", (int)r.authenticator.len,
                (const char *)r.authenticator.p);
-        cql_encode_auth_plain(&conf, 2, cql_str(user), cql_str(pw), &out);
+        vl__cql_encode_auth_plain(&conf, 2, vl__cql_str(user), vl__cql_str(pw), &out);
         r = roundtrip(2);
         EXPECT(r.opcode == CQL_OP_AUTH_SUCCESS);
         return;
@@ -131,7 +131,7 @@ static void handshake(const char *user, const char *pw) {
 
 static cql_response query(int16_t stream, const char *q, const cql_params *p) {
     cql_params none = {.consistency = CQL_ONE};
-    if (cql_encode_query(&conf, stream, cql_str(q), p ? p : &none, &out)) exit(2);
+    if (vl__cql_encode_query(&conf, stream, vl__cql_str(q), p ? p : &none, &out)) exit(2);
     return roundtrip(stream);
 }
 
@@ -141,7 +141,7 @@ static void check_system_local(void) {
     cql_iter cells = r.result.rows.cells;
     cql_value v;
     cql_slice s;
-    if (cql_cell_next(&cells, &v) && cql_get_text(&v, &s) == CQL_OK)
+    if (vl__cql_cell_next(&cells, &v) && vl__cql_get_text(&v, &s) == CQL_OK)
         printf("QUERY system.local -> Rows: release_version %.*s\n", (int)s.len,
                (const char *)s.p);
     else
@@ -159,14 +159,14 @@ static void check_paging(void) {
     uint8_t state[256];
     if (ps.len <= 0 || ps.len > (int32_t)sizeof state) return;
     memcpy(state, ps.p, (size_t)ps.len);
-    p.paging_state = cql_slice_of(state, (size_t)ps.len);
+    p.paging_state = vl__cql_slice_of(state, (size_t)ps.len);
     r = query(5, "SELECT keyspace_name FROM system_schema.keyspaces", &p);
     EXPECT(r.opcode == CQL_OP_RESULT && r.result.rows.count >= 1);
     printf("QUERY paged (2) -> Rows, has_more_pages, next page %u rows\n", r.result.rows.count);
 }
 
 static cql_slice prepare(int16_t stream, const char *q, uint8_t *id_store) {
-    cql_encode_prepare(&conf, stream, cql_str(q), &out);
+    vl__cql_encode_prepare(&conf, stream, vl__cql_str(q), &out);
     cql_response r = roundtrip(stream);
     EXPECT(r.opcode == CQL_OP_RESULT && r.result.kind == CQL_RESULT_PREPARED);
     cql_slice id = r.result.prepared.id;
@@ -174,7 +174,7 @@ static cql_slice prepare(int16_t stream, const char *q, uint8_t *id_store) {
     printf("PREPARE %s -> id %zu bytes, %u binds, %u pk\n", q, id.len,
            r.result.prepared.bind.columns, r.result.prepared.bind.pk_count);
     memcpy(id_store, id.p, id.len);
-    return cql_slice_of(id_store, id.len);
+    return vl__cql_slice_of(id_store, id.len);
 }
 
 static void check_prepared(void) {
@@ -184,44 +184,44 @@ static void check_prepared(void) {
     EXPECT(r.opcode == CQL_OP_RESULT);
     cql_slice ins = prepare(7, "INSERT INTO vellir_test.cql_live (key, value, n) VALUES (?, ?, ?)", ins_id);
     cql_slice sel = prepare(8, "SELECT value, n FROM vellir_test.cql_live WHERE key = ?", sel_id);
-    cql_value v[3] = {cql_blob("k1", 2), cql_blob("\x00\x01\x02", 3), cql_int(41)};
+    cql_value v[3] = {vl__cql_blob("k1", 2), vl__cql_blob("\x00\x01\x02", 3), vl__cql_int(41)};
     cql_params p = {.consistency = CQL_ONE, .values = v, .n_values = 3,
                     .has_timestamp = true, .timestamp = 1700000000000000};
-    cql_encode_execute(&conf, 9, ins, &p, &out);
+    vl__cql_encode_execute(&conf, 9, ins, &p, &out);
     r = roundtrip(9);
     EXPECT(r.opcode == CQL_OP_RESULT && r.result.kind == CQL_RESULT_VOID);
     /* unset leaves n alone; a later timestamp wins */
-    v[1] = cql_blob("new", 3);
-    v[2] = cql_unset();
+    v[1] = vl__cql_blob("new", 3);
+    v[2] = vl__cql_unset();
     p.timestamp++;
-    cql_encode_execute(&conf, 10, ins, &p, &out);
+    vl__cql_encode_execute(&conf, 10, ins, &p, &out);
     r = roundtrip(10);
     EXPECT(r.opcode == CQL_OP_RESULT && r.result.kind == CQL_RESULT_VOID);
     cql_params q = {.consistency = CQL_ONE, .values = v, .n_values = 1};
-    cql_encode_execute(&conf, 11, sel, &q, &out);
+    vl__cql_encode_execute(&conf, 11, sel, &q, &out);
     r = roundtrip(11);
     EXPECT(r.opcode == CQL_OP_RESULT && r.result.rows.count == 1);
     cql_iter cells = r.result.rows.cells;
     cql_value c;
     int32_t n = 0;
-    EXPECT(cql_cell_next(&cells, &c) && c.len == 3 && memcmp(c.p, "new", 3) == 0);
-    EXPECT(cql_cell_next(&cells, &c) && cql_get_int(&c, &n) == CQL_OK && n == 41);
+    EXPECT(vl__cql_cell_next(&cells, &c) && c.len == 3 && memcmp(c.p, "new", 3) == 0);
+    EXPECT(vl__cql_cell_next(&cells, &c) && vl__cql_get_int(&c, &n) == CQL_OK && n == 41);
     printf("EXECUTE insert, insert with unset, select -> value 'new', n %d\n", n);
 }
 
 static void check_batch_and_errors(void) {
     static uint8_t ins_id[64];
     cql_slice ins = prepare(12, "INSERT INTO vellir_test.cql_live (key, value) VALUES (?, ?)", ins_id);
-    cql_value a[2] = {cql_blob("b1", 2), cql_null()};
-    cql_value b[1] = {cql_blob("b2", 2)};
+    cql_value a[2] = {vl__cql_blob("b1", 2), vl__cql_null()};
+    cql_value b[1] = {vl__cql_blob("b2", 2)};
     cql_batch_stmt st[2] = {
         {.prepared = true, .id = ins, .values = a, .n_values = 2},
-        {.query = cql_str("INSERT INTO vellir_test.cql_live (key, value) VALUES (?, 0xff)"),
+        {.query = vl__cql_str("INSERT INTO vellir_test.cql_live (key, value) VALUES (?, 0xff)"),
          .values = b, .n_values = 1},
     };
     cql_batch bt = {.type = CQL_BATCH_UNLOGGED, .stmts = st, .n_stmts = 2,
                     .consistency = CQL_ONE, .has_timestamp = true, .timestamp = 1700000000000000};
-    cql_encode_batch(&conf, 13, &bt, &out);
+    vl__cql_encode_batch(&conf, 13, &bt, &out);
     cql_response r = roundtrip(13);
     EXPECT(r.opcode == CQL_OP_RESULT && r.result.kind == CQL_RESULT_VOID);
     printf("BATCH unlogged (prepared + query) -> Void\n");
@@ -229,11 +229,11 @@ static void check_batch_and_errors(void) {
     EXPECT(r.opcode == CQL_OP_ERROR && r.error.code == CQL_ERR_SYNTAX);
     static const uint8_t bogus[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
     cql_params p = {.consistency = CQL_ONE};
-    cql_encode_execute(&conf, 15, cql_slice_of(bogus, 16), &p, &out);
+    vl__cql_encode_execute(&conf, 15, vl__cql_slice_of(bogus, 16), &p, &out);
     r = roundtrip(15);
     EXPECT(r.opcode == CQL_OP_ERROR && r.error.code == CQL_ERR_UNPREPARED);
     EXPECT(r.error.unprepared_id.len == 16 && memcmp(r.error.unprepared_id.p, bogus, 16) == 0);
-    EXPECT(cql_error_info(r.error.code)->retry == CQL_RETRY_REPREPARE);
+    EXPECT(vl__cql_error_info(r.error.code)->retry == CQL_RETRY_REPREPARE);
     r = query(16, "SELECT * FROM vellir_test.no_such_table", NULL);
     EXPECT(r.opcode == CQL_OP_ERROR && r.error.code == CQL_ERR_INVALID);
 }
@@ -243,8 +243,8 @@ static unsigned type_nodes(const cql_type *t) {
     cql_iter kids;
     cql_type child;
     unsigned n = 1;
-    cql_type_children(t, &kids);
-    while (cql_type_next(&kids, &child, NULL)) n += type_nodes(&child);
+    vl__cql_type_children(t, &kids);
+    while (vl__cql_type_next(&kids, &child, NULL)) n += type_nodes(&child);
     return n;
 }
 
@@ -263,17 +263,17 @@ static void check_types(void) {
     cql_iter specs = m->specs, cells = r.result.rows.cells;
     cql_colspec cs;
     unsigned nodes[8] = {0}, i = 0;
-    while (i < 8 && cql_colspec_next(m, &specs, &cs)) nodes[i++] = type_nodes(&cs.type);
+    while (i < 8 && vl__cql_colspec_next(m, &specs, &cs)) nodes[i++] = type_nodes(&cs.type);
     EXPECT(i == 8);
     /* int 1; map 3; list<tuple<int,text>> 4; udt{text,int,set<text>} 5; set<uuid> 2 */
     EXPECT(nodes[0] == 1 && nodes[1] == 3 && nodes[2] == 4 && nodes[3] == 5 && nodes[4] == 2);
     cql_value v;
     int64_t ts = 0, big = 0;
     bool b = false;
-    for (i = 0; i < 5; i++) EXPECT(cql_cell_next(&cells, &v) && v.len > 0);
-    EXPECT(cql_cell_next(&cells, &v) && cql_get_timestamp(&v, &ts) == CQL_OK);
-    EXPECT(cql_cell_next(&cells, &v) && cql_get_boolean(&v, &b) == CQL_OK);
-    EXPECT(cql_cell_next(&cells, &v) && cql_get_bigint(&v, &big) == CQL_OK);
+    for (i = 0; i < 5; i++) EXPECT(vl__cql_cell_next(&cells, &v) && v.len > 0);
+    EXPECT(vl__cql_cell_next(&cells, &v) && vl__cql_get_timestamp(&v, &ts) == CQL_OK);
+    EXPECT(vl__cql_cell_next(&cells, &v) && vl__cql_get_boolean(&v, &b) == CQL_OK);
+    EXPECT(vl__cql_cell_next(&cells, &v) && vl__cql_get_bigint(&v, &big) == CQL_OK);
     EXPECT(ts == 1700000000000 && b && big == -5);
     printf("SELECT collections, tuple, UDT, timestamp, boolean, bigint -> types and cells ok\n");
 }
@@ -282,7 +282,7 @@ int main(int argc, char **argv) {
     int port = argc > 1 ? atoi(argv[1]) : 9142;
     const char *user = argc > 2 ? argv[2] : "cassandra";
     const char *pw = argc > 3 ? argv[3] : "cassandra";
-    if (cql_conf_init(&conf, CQL_V4)) return 2;
+    if (vl__cql_conf_init(&conf, CQL_V4)) return 2;
     connect_node(port);
     handshake(user, pw);
     check_system_local();

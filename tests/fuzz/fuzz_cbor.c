@@ -22,8 +22,8 @@
 #include <string.h>
 
 #include "vellir_cbor.h"
+#include "fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define EXPECT(cond)                                                          \
     do {                                                                      \

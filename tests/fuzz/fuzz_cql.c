@@ -19,8 +19,8 @@
 
 #include "cql/proto.h"
 #include "cql/streams.h"
+#include "fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static volatile size_t sink; /* keeps the walks from being optimised away */
 
@@ -28,10 +28,10 @@ static void walk_type(const cql_type *t) {
     cql_iter kids;
     cql_type child;
     cql_slice name, ks;
-    sink += cql_type_custom_class(t).len;
-    cql_type_udt_name(t, &ks, &name);
-    cql_type_children(t, &kids);
-    while (cql_type_next(&kids, &child, &name)) walk_type(&child);
+    sink += vl__cql_type_custom_class(t).len;
+    vl__cql_type_udt_name(t, &ks, &name);
+    vl__cql_type_children(t, &kids);
+    while (vl__cql_type_next(&kids, &child, &name)) walk_type(&child);
 }
 
 static void walk_cell(const cql_value *v) {
@@ -39,22 +39,22 @@ static void walk_cell(const cql_value *v) {
     int32_t i;
     int64_t l;
     bool b;
-    if (cql_get_blob(v, &s) == CQL_OK) sink += s.len;
-    if (cql_get_int(v, &i) == CQL_OK) sink += (size_t)i;
-    if (cql_get_bigint(v, &l) == CQL_OK) sink += (size_t)l;
-    if (cql_get_boolean(v, &b) == CQL_OK) sink += b;
+    if (vl__cql_get_blob(v, &s) == CQL_OK) sink += s.len;
+    if (vl__cql_get_int(v, &i) == CQL_OK) sink += (size_t)i;
+    if (vl__cql_get_bigint(v, &l) == CQL_OK) sink += (size_t)l;
+    if (vl__cql_get_boolean(v, &b) == CQL_OK) sink += b;
 }
 
 static void walk_meta(const cql_meta *m) {
     cql_iter specs = m->specs;
     cql_colspec cs;
-    for (uint32_t i = 0; i < m->pk_count; i++) sink += cql_meta_pk_index(m, i);
-    while (cql_colspec_next(m, &specs, &cs)) walk_type(&cs.type);
+    for (uint32_t i = 0; i < m->pk_count; i++) sink += vl__cql_meta_pk_index(m, i);
+    while (vl__cql_colspec_next(m, &specs, &cs)) walk_type(&cs.type);
 }
 
 static void walk_strings(cql_iter it) {
     cql_slice s;
-    while (cql_string_next(&it, &s)) sink += s.len;
+    while (vl__cql_string_next(&it, &s)) sink += s.len;
 }
 
 static void walk_result(const cql_result *r) {
@@ -64,10 +64,10 @@ static void walk_result(const cql_result *r) {
     case CQL_RESULT_ROWS:
         walk_meta(&r->rows.meta);
         rows = r->rows.cells;
-        while (cql_row_next(&rows, &row))
-            while (cql_cell_next(&row, &v)) walk_cell(&v);
+        while (vl__cql_row_next(&rows, &row))
+            while (vl__cql_cell_next(&row, &v)) walk_cell(&v);
         rows = r->rows.cells;
-        while (cql_cell_next(&rows, &v)) walk_cell(&v);
+        while (vl__cql_cell_next(&rows, &v)) walk_cell(&v);
         break;
     case CQL_RESULT_PREPARED:
         walk_meta(&r->prepared.bind);
@@ -82,16 +82,16 @@ static void walk_error(const cql_error *e) {
     cql_iter reasons = e->reasons;
     cql_slice addr;
     uint16_t code;
-    while (cql_reason_next(&reasons, &addr, &code)) sink += code;
+    while (vl__cql_reason_next(&reasons, &addr, &code)) sink += code;
     walk_strings(e->arg_types);
-    sink += (size_t)cql_error_info(e->code)->status;
+    sink += (size_t)vl__cql_error_info(e->code)->status;
 }
 
 static void walk_supported(cql_iter it) {
     cql_slice k;
     cql_iter vals;
-    while (cql_multimap_next(&it, &k, &vals)) walk_strings(vals);
-    sink += cql_multimap_has(it, "PROTOCOL_VERSIONS", "4/v4");
+    while (vl__cql_multimap_next(&it, &k, &vals)) walk_strings(vals);
+    sink += vl__cql_multimap_has(it, "PROTOCOL_VERSIONS", "4/v4");
 }
 
 static void walk_response(const cql_response *r) {
@@ -99,7 +99,7 @@ static void walk_response(const cql_response *r) {
     cql_slice k;
     cql_value v;
     walk_strings(r->warnings);
-    while (cql_bytesmap_next(&payload, &k, &v)) walk_cell(&v);
+    while (vl__cql_bytesmap_next(&payload, &k, &v)) walk_cell(&v);
     switch (r->opcode) {
     case CQL_OP_ERROR: walk_error(&r->error); break;
     case CQL_OP_SUPPORTED: walk_supported(r->supported); break;
@@ -117,26 +117,26 @@ static void force_all(uint8_t version, cql_slice body) {
     cql_slice auth;
     cql_value tok;
     cql_iter sup;
-    if (cql_decode_error(version, body, &er) == CQL_OK) walk_error(&er);
-    if (cql_decode_result(version, body, &res) == CQL_OK) walk_result(&res);
-    if (cql_decode_event(body, &ev) == CQL_OK) walk_strings(ev.schema.arg_types);
-    if (cql_decode_supported(body, &sup) == CQL_OK) walk_supported(sup);
-    (void)cql_decode_authenticate(body, &auth);
-    (void)cql_decode_auth_token(body, &tok);
+    if (vl__cql_decode_error(version, body, &er) == CQL_OK) walk_error(&er);
+    if (vl__cql_decode_result(version, body, &res) == CQL_OK) walk_result(&res);
+    if (vl__cql_decode_event(body, &ev) == CQL_OK) walk_strings(ev.schema.arg_types);
+    if (vl__cql_decode_supported(body, &sup) == CQL_OK) walk_supported(sup);
+    (void)vl__cql_decode_authenticate(body, &auth);
+    (void)vl__cql_decode_auth_token(body, &tok);
 }
 
 static void as_stream(const uint8_t *data, size_t size) {
     cql_conf c;
-    cql_conf_init(&c, CQL_V4);
+    vl__cql_conf_init(&c, CQL_V4);
     c.version = 0;           /* any of v3..v5 */
     c.max_recv = 64u << 10;  /* keep the limit within reach of the fuzzer */
     size_t off = 0, used;
     cql_frame f;
     cql_response r;
-    while (cql_frame_extract(&c, data + off, size - off, &f, &used) == CQL_OK && used > 0) {
-        if (cql_decode_response(&f, &r) == CQL_OK) walk_response(&r);
+    while (vl__cql_frame_extract(&c, data + off, size - off, &f, &used) == CQL_OK && used > 0) {
+        if (vl__cql_decode_response(&f, &r) == CQL_OK) walk_response(&r);
         force_all(f.version, f.body);
-        if (cql_open_body(&f, &r) == CQL_OK) force_all(f.version, r.body);
+        if (vl__cql_open_body(&f, &r) == CQL_OK) force_all(f.version, r.body);
         off += used;
     }
 }
@@ -149,30 +149,30 @@ static void as_flagged_body(const uint8_t *data, size_t size) {
     f.response = true;
     f.flags = data[0];
     f.opcode = data[1] % 0x12;
-    f.body = cql_slice_of(data + 2, size - 2);
+    f.body = vl__cql_slice_of(data + 2, size - 2);
     cql_response r;
-    if (cql_decode_response(&f, &r) == CQL_OK) walk_response(&r);
+    if (vl__cql_decode_response(&f, &r) == CQL_OK) walk_response(&r);
 }
 
 static void as_stream_ops(const uint8_t *data, size_t size) {
     static cql_streams s;
-    cql_streams_init(&s, size ? data[0] * 16u + 1u : 1u);
+    vl__cql_streams_init(&s, size ? data[0] * 16u + 1u : 1u);
     for (size_t i = 1; i + 1 < size; i += 2) {
         int16_t id = (int16_t)(((data[i] & 0x3F) << 8 | data[i + 1]) % VL_CQL_STREAMS_MAX);
         switch (data[i] >> 6) {
-        case 0: (void)cql_streams_acquire(&s); break;
-        case 1: (void)cql_streams_release(&s, id); break;
-        case 2: (void)cql_streams_orphan(&s, id); break;
-        default: if (data[i + 1] == 0) cql_streams_reset(&s); break;
+        case 0: (void)vl__cql_streams_acquire(&s); break;
+        case 1: (void)vl__cql_streams_release(&s, id); break;
+        case 2: (void)vl__cql_streams_orphan(&s, id); break;
+        default: if (data[i + 1] == 0) vl__cql_streams_reset(&s); break;
         }
-        if (cql_streams_in_flight(&s) > s.limit || cql_streams_orphans(&s) > s.limit) abort();
+        if (vl__cql_streams_in_flight(&s) > s.limit || vl__cql_streams_orphans(&s) > s.limit) abort();
     }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     as_stream(data, size);
-    force_all(CQL_V4, cql_slice_of(data, size));
-    force_all(CQL_V5, cql_slice_of(data, size));
+    force_all(CQL_V4, vl__cql_slice_of(data, size));
+    force_all(CQL_V5, vl__cql_slice_of(data, size));
     as_flagged_body(data, size);
     as_stream_ops(data, size);
     return 0;

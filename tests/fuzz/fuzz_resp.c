@@ -24,8 +24,8 @@
 #include <string.h>
 
 #include "resp.h"
+#include "fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FAIL(what)                                                            \
     do {                                                                      \

@@ -114,7 +114,7 @@ static void test_expiry_on_load(void) {
     CHECK_EQ(r.expires_at, 4102444800123LL); /* to the millisecond */
 
     /* An expiry set by a write reaches the column exactly. */
-    int64_t at = vl_wall_ms() + 3600 * 1000 + 7;
+    int64_t at = vl__wall_ms() + 3600 * 1000 + 7;
     cset a = {{3, "e"}, at, vl_immediate()};
     CHECK_OK(vl_write_sync(svc, "w", 1, cval_set, &a));
     cval v;
@@ -124,7 +124,7 @@ static void test_expiry_on_load(void) {
 
     /* A short expiry: once passed, a reload finds nothing, though the row
      * may still be there (the purge is off here... it runs each second). */
-    a = (cset){{4, "short"}, vl_wall_ms() + 300, vl_immediate()};
+    a = (cset){{4, "short"}, vl__wall_ms() + 300, vl_immediate()};
     CHECK_OK(vl_write_sync(svc, "short", 5, cval_set, &a));
     test_sleep_ms(400);
     CHECK_OK(vl_evict_sync(svc, "short", 5));
@@ -180,7 +180,7 @@ static void test_restart(void) {
     for (int i = 0; i < 200; i++) {
         char k[16];
         int n = snprintf(k, sizeof k, "r%d", i);
-        cset a = {{i * 7, "restart"}, i % 2 ? vl_wall_ms() + 3600000 : 0, vl_within(60000)};
+        cset a = {{i * 7, "restart"}, i % 2 ? vl__wall_ms() + 3600000 : 0, vl_within(60000)};
         CHECK_OK(vl_write_sync(svc, k, (size_t)n, cval_set, &a));
     }
     CHECK_OK(vl_close(svc, NULL)); /* close flushes */
@@ -191,7 +191,7 @@ static void test_restart(void) {
         cread r;
         CHECK_OK(vl_read_sync(svc, k, (size_t)n, cval_read, &r));
         CHECK_EQ(r.v.n, i * 7);
-        CHECK(i % 2 ? r.expires_at > vl_wall_ms() : r.expires_at == 0);
+        CHECK(i % 2 ? r.expires_at > vl__wall_ms() : r.expires_at == 0);
     }
     vl_pg_stats s;
     CHECK_OK(vl_pg_stats_get(&up, &s));

@@ -28,14 +28,14 @@ static void test_gather_takes_keys_due_soon(uint32_t gather, uint64_t want_batch
     test_options(&o, 1);
     o.commit_gather_ms = gather;
     vl_service *svc = test_open(m, &counter_type, &o);
-    int64_t t0 = vl_mono_ms();
+    int64_t t0 = vl__mono_ms();
     set_within(svc, "a", 1, 500);
     test_sleep_ms(100);
     set_within(svc, "b", 2, 500);
     test_sleep_ms(300);
     set_within(svc, "c", 3, 500);
     while (test_stored(m, "c", 1) != 3) test_sleep_ms(5);
-    int64_t elapsed = vl_mono_ms() - t0;
+    int64_t elapsed = vl__mono_ms() - t0;
     vl_mem_counts c;
     vl_mem_totals(m, &c);
     printf("# gather %u ms: %llu batches for 3 keys, last landed after %lld ms\n", gather,

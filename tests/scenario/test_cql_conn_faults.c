@@ -53,8 +53,8 @@ static void noop_tick(uv_timer_t *t) { (void)t; }
 
 /* Runs the loop until *flag is non-zero, at most `ms`. */
 static void run_until(const int *flag, int ms) {
-    int64_t end = vl_mono_us() + (int64_t)ms * 1000;
-    while (!*flag && vl_mono_us() < end) uv_run(&loop, UV_RUN_ONCE);
+    int64_t end = vl__mono_us() + (int64_t)ms * 1000;
+    while (!*flag && vl__mono_us() < end) uv_run(&loop, UV_RUN_ONCE);
 }
 
 static void run_for(int ms) {
@@ -64,7 +64,7 @@ static void run_for(int ms) {
 
 static cql_conn *conn_to(cql_fault *f, seen *s, void (*tweak)(cql_conn_opts *)) {
     cql_conn_opts o;
-    cql_conn_opts_init(&o);
+    vl__cql_conn_opts_init(&o);
     o.port = cql_fault_port(f);
     o.keyspace = "ks";
     o.on_state = on_state;
@@ -73,7 +73,7 @@ static cql_conn *conn_to(cql_fault *f, seen *s, void (*tweak)(cql_conn_opts *)) 
     o.reconnect_cap_ms = 50;
     if (tweak) tweak(&o);
     cql_conn *c;
-    CHECK_OK(cql_conn_new(&loop, &o, &c));
+    CHECK_OK(vl__cql_conn_new(&loop, &o, &c));
     return c;
 }
 
@@ -81,7 +81,7 @@ static void on_closed(void *arg) { *(int *)arg = 1; }
 
 static void close_conn(cql_conn *c) {
     int closed = 0;
-    cql_conn_close(c, on_closed, &closed);
+    vl__cql_conn_close(c, on_closed, &closed);
     run_until(&closed, 1000);
     CHECK(closed);
 }
@@ -91,14 +91,14 @@ static void close_conn(cql_conn *c) {
 
 static vl_status put(cql_conn *c, cql_stmt *ins, const char *k, reply *r) {
     static int64_t ts = 1;
-    cql_value v[4] = {cql_blob(k, strlen(k)), cql_blob("v", 1), cql_unset(), cql_bigint(ts++)};
+    cql_value v[4] = {vl__cql_blob(k, strlen(k)), vl__cql_blob("v", 1), vl__cql_unset(), vl__cql_bigint(ts++)};
     cql_params p = {.consistency = CQL_ONE, .values = v, .n_values = 4};
-    return cql_conn_execute(c, ins, &p, on_reply, r);
+    return vl__cql_conn_execute(c, ins, &p, on_reply, r);
 }
 
 static void wait_ready(seen *s) {
-    int64_t end = vl_mono_us() + 3000000;
-    while (s->state != CQL_CONN_READY && vl_mono_us() < end) uv_run(&loop, UV_RUN_ONCE);
+    int64_t end = vl__mono_us() + 3000000;
+    while (s->state != CQL_CONN_READY && vl__mono_us() < end) uv_run(&loop, UV_RUN_ONCE);
     CHECK_EQ(s->state, CQL_CONN_READY);
 }
 
@@ -112,7 +112,7 @@ static void test_auth(void) {
     cql_fault_require_auth(f, "vellir", "s3cret");
     seen s = {0};
     cql_conn *c = conn_to(f, &s, creds_ok);
-    cql_conn_start(c);
+    vl__cql_conn_start(c);
     wait_ready(&s);
     cql_fault_counts n;
     cql_fault_counts_get(f, &n);
@@ -121,17 +121,17 @@ static void test_auth(void) {
     /* Wrong password: the attempt fails with VL_EAUTH, and so do submissions. */
     seen s2 = {0};
     c = conn_to(f, &s2, creds_bad);
-    cql_conn_start(c);
+    vl__cql_conn_start(c);
     run_until(&s2.backoffs, 3000);
     CHECK_EQ(s2.why, VL_EAUTH);
     CHECK(strstr(s2.detail, "Bad_credentials"));
     reply r = {0};
-    CHECK_ST(cql_conn_query(c, "SELECT 1", NULL, on_reply, &r), VL_EAUTH);
+    CHECK_ST(vl__cql_conn_query(c, "SELECT 1", NULL, on_reply, &r), VL_EAUTH);
     close_conn(c);
     /* No credentials at all. */
     seen s3 = {0};
     c = conn_to(f, &s3, NULL);
-    cql_conn_start(c);
+    vl__cql_conn_start(c);
     run_until(&s3.backoffs, 3000);
     CHECK_EQ(s3.why, VL_EAUTH);
     CHECK(strstr(s3.detail, "requires authentication"));
@@ -144,7 +144,7 @@ static void test_version_refused(void) {
     cql_fault_refuse_version(f, true);
     seen s = {0};
     cql_conn *c = conn_to(f, &s, NULL);
-    cql_conn_start(c);
+    vl__cql_conn_start(c);
     run_until(&s.backoffs, 3000);
     CHECK_EQ(s.why, VL_EUPSTREAM);
     CHECK(strstr(s.detail, "Protocol_error"));
@@ -160,8 +160,8 @@ static void test_bad_statement_fails_the_handshake(void) {
     cql_fault *f = cql_fault_start();
     seen s = {0};
     cql_conn *c = conn_to(f, &s, NULL);
-    (void)cql_conn_statement(c, "SELEC oops");
-    cql_conn_start(c);
+    (void)vl__cql_conn_statement(c, "SELEC oops");
+    vl__cql_conn_start(c);
     run_until(&s.backoffs, 3000);
     CHECK_EQ(s.why, VL_EQUERY);
     CHECK(strstr(s.detail, "Syntax_error"));
@@ -185,8 +185,8 @@ static void test_server_errors(void) {
     cql_fault *f = cql_fault_start();
     seen s = {0};
     cql_conn *c = conn_to(f, &s, NULL);
-    cql_stmt *ins = cql_conn_statement(c, INSERT);
-    cql_conn_start(c);
+    cql_stmt *ins = vl__cql_conn_statement(c, INSERT);
+    vl__cql_conn_start(c);
     wait_ready(&s);
     /* Retryable: the caller (the cache's commit policy) retries these. */
     expect_error(f, c, ins, 0x1100, VL_ETIMEOUT);     /* Write_timeout */
@@ -201,13 +201,13 @@ static void test_server_errors(void) {
     expect_error(f, c, ins, 0x2100, VL_EAUTH);  /* Unauthorized */
     CHECK(!vl_status_retryable(VL_EQUERY) && !vl_status_retryable(VL_EAUTH));
     reply r = {0};
-    CHECK_OK(cql_conn_query(c, "SELEC broken", NULL, on_reply, &r));
+    CHECK_OK(vl__cql_conn_query(c, "SELEC broken", NULL, on_reply, &r));
     run_until(&r.done, 3000);
     CHECK_ST(r.st, VL_EQUERY);
     CHECK_EQ(r.code, 0x2000);
     /* None of these cost the connection. */
     CHECK_EQ(s.readies, 1);
-    CHECK_EQ(cql_conn_state_of(c), CQL_CONN_READY);
+    CHECK_EQ(vl__cql_conn_state_of(c), CQL_CONN_READY);
     close_conn(c);
     cql_fault_stop(f);
 }
@@ -216,8 +216,8 @@ static void test_unprepared_is_prepared_again(void) {
     cql_fault *f = cql_fault_start();
     seen s = {0};
     cql_conn *c = conn_to(f, &s, NULL);
-    cql_stmt *ins = cql_conn_statement(c, INSERT);
-    cql_conn_start(c);
+    cql_stmt *ins = vl__cql_conn_statement(c, INSERT);
+    vl__cql_conn_start(c);
     wait_ready(&s);
     cql_fault_forget_prepared(f); /* as a restarted node */
     reply r[5] = {{0}};
@@ -227,7 +227,7 @@ static void test_unprepared_is_prepared_again(void) {
         CHECK_OK(r[i].st);
     }
     cql_conn_stats st;
-    cql_conn_stats_get(c, &st);
+    vl__cql_conn_stats_get(c, &st);
     CHECK_EQ(st.reprepares, 5);
     cql_fault_counts n;
     cql_fault_counts_get(f, &n);
@@ -250,8 +250,8 @@ static void test_dropped_mid_request_reconnects(void) {
     cql_fault *f = cql_fault_start();
     seen s = {0};
     cql_conn *c = conn_to(f, &s, NULL);
-    cql_stmt *ins = cql_conn_statement(c, INSERT);
-    cql_conn_start(c);
+    cql_stmt *ins = vl__cql_conn_statement(c, INSERT);
+    vl__cql_conn_start(c);
     wait_ready(&s);
     cql_fault_drop_next(f, CF_WRITES, 1);
     reply r = {0};
@@ -267,7 +267,7 @@ static void test_dropped_mid_request_reconnects(void) {
     CHECK_OK(r2.st);
     CHECK_OK(cql_fault_get(f, "d", 1, NULL));
     cql_conn_stats st;
-    cql_conn_stats_get(c, &st);
+    vl__cql_conn_stats_get(c, &st);
     CHECK_EQ(st.lost, 1);
     close_conn(c);
     cql_fault_stop(f);
@@ -282,8 +282,8 @@ static void test_timeout_orphans_the_stream(void) {
     cql_fault *f = cql_fault_start();
     seen s = {0};
     cql_conn *c = conn_to(f, &s, short_timeout);
-    cql_stmt *ins = cql_conn_statement(c, INSERT);
-    cql_conn_start(c);
+    cql_stmt *ins = vl__cql_conn_statement(c, INSERT);
+    vl__cql_conn_start(c);
     wait_ready(&s);
     cql_fault_hang_next(f, CF_WRITES, 1, 400); /* answered, but after 400 ms */
     reply r = {0};
@@ -291,7 +291,7 @@ static void test_timeout_orphans_the_stream(void) {
     run_until(&r.done, 3000);
     CHECK_ST(r.st, VL_ETIMEOUT);
     cql_conn_stats st;
-    cql_conn_stats_get(c, &st);
+    vl__cql_conn_stats_get(c, &st);
     CHECK_EQ(st.timeouts, 1);
     CHECK_EQ(st.orphans, 1);
     CHECK_EQ(st.in_flight, 1); /* the orphan still holds its id */
@@ -301,7 +301,7 @@ static void test_timeout_orphans_the_stream(void) {
     run_until(&r2.done, 3000);
     CHECK_OK(r2.st);
     run_for(400);
-    cql_conn_stats_get(c, &st);
+    vl__cql_conn_stats_get(c, &st);
     CHECK_EQ(st.late_dropped, 1);
     CHECK_EQ(st.orphans, 0);
     CHECK_EQ(st.in_flight, 0);
@@ -315,8 +315,8 @@ static void test_too_many_orphans_replace_the_connection(void) {
     cql_fault *f = cql_fault_start();
     seen s = {0};
     cql_conn *c = conn_to(f, &s, short_timeout); /* window 8: more than 4 orphans */
-    cql_stmt *ins = cql_conn_statement(c, INSERT);
-    cql_conn_start(c);
+    cql_stmt *ins = vl__cql_conn_statement(c, INSERT);
+    vl__cql_conn_start(c);
     wait_ready(&s);
     cql_fault_hang_next(f, CF_WRITES, 5, 0); /* never answered */
     reply r[5] = {{0}};
@@ -328,7 +328,7 @@ static void test_too_many_orphans_replace_the_connection(void) {
     wait_ready(&s);
     CHECK_EQ(s.readies, 2);
     cql_conn_stats st;
-    cql_conn_stats_get(c, &st);
+    vl__cql_conn_stats_get(c, &st);
     CHECK_EQ(st.orphans, 0);
     close_conn(c);
     cql_fault_stop(f);
@@ -343,24 +343,24 @@ static void test_window_and_queue_bound(void) {
     cql_fault *f = cql_fault_start();
     seen s = {0};
     cql_conn *c = conn_to(f, &s, small_window);
-    cql_stmt *sel = cql_conn_statement(c, SELECT);
-    cql_conn_start(c);
+    cql_stmt *sel = vl__cql_conn_statement(c, SELECT);
+    vl__cql_conn_start(c);
     wait_ready(&s);
     reply r[45] = {{0}};
-    cql_value k = cql_blob("x", 1);
+    cql_value k = vl__cql_blob("x", 1);
     cql_params p = {.consistency = CQL_ONE, .values = &k, .n_values = 1};
-    for (int i = 0; i < 44; i++) CHECK_OK(cql_conn_execute(c, sel, &p, on_reply, &r[i]));
+    for (int i = 0; i < 44; i++) CHECK_OK(vl__cql_conn_execute(c, sel, &p, on_reply, &r[i]));
     cql_conn_stats st;
-    cql_conn_stats_get(c, &st);
+    vl__cql_conn_stats_get(c, &st);
     CHECK_EQ(st.in_flight, 4); /* the window */
     CHECK_EQ(st.queued, 40);   /* the queue, full */
-    CHECK_ST(cql_conn_execute(c, sel, &p, on_reply, &r[44]), VL_EBUSY);
+    CHECK_ST(vl__cql_conn_execute(c, sel, &p, on_reply, &r[44]), VL_EBUSY);
     for (int i = 0; i < 44; i++) {
         run_until(&r[i].done, 3000);
         CHECK_OK(r[i].st);
     }
     CHECK_EQ(r[44].done, 0);
-    cql_conn_stats_get(c, &st);
+    vl__cql_conn_stats_get(c, &st);
     CHECK_EQ(st.in_flight, 0);
     CHECK_EQ(st.queued, 0);
     close_conn(c);
@@ -371,8 +371,8 @@ static void test_node_gone(void) {
     cql_fault *f = cql_fault_start();
     seen s = {0};
     cql_conn *c = conn_to(f, &s, NULL);
-    cql_stmt *ins = cql_conn_statement(c, INSERT);
-    cql_conn_start(c);
+    cql_stmt *ins = vl__cql_conn_statement(c, INSERT);
+    vl__cql_conn_start(c);
     wait_ready(&s);
     cql_fault_stop(f); /* the port now refuses connections */
     run_until(&s.backoffs, 3000);
@@ -382,7 +382,7 @@ static void test_node_gone(void) {
     run_for(100);
     CHECK_EQ(r.done, 0);
     cql_conn_stats st;
-    cql_conn_stats_get(c, &st);
+    vl__cql_conn_stats_get(c, &st);
     CHECK(st.connects >= 3); /* it keeps trying, with backoff */
     /* Close completes what is queued with VL_ECLOSED. */
     close_conn(c);
@@ -392,14 +392,14 @@ static void test_close_completes_everything(void) {
     cql_fault *f = cql_fault_start();
     seen s = {0};
     cql_conn *c = conn_to(f, &s, NULL);
-    cql_stmt *ins = cql_conn_statement(c, INSERT);
-    cql_conn_start(c);
+    cql_stmt *ins = vl__cql_conn_statement(c, INSERT);
+    vl__cql_conn_start(c);
     wait_ready(&s);
     cql_fault_hang_next(f, CF_WRITES, 3, 0);
     reply r[3] = {{0}};
     for (int i = 0; i < 3; i++) CHECK_OK(put(c, ins, "c", &r[i]));
     run_for(30);
-    cql_conn_close(c, NULL, NULL);
+    vl__cql_conn_close(c, NULL, NULL);
     for (int i = 0; i < 3; i++) {
         CHECK_EQ(r[i].done, 1);
         CHECK_ST(r[i].st, VL_ECLOSED);
@@ -416,21 +416,21 @@ static void bind_late(void *arg, cql_value *v, uint16_t n) {
     (void)arg;
     CHECK_EQ(n, 4);
     binds++;
-    v[1] = cql_blob("late", 4); /* what the server gets is what bind set */
+    v[1] = vl__cql_blob("late", 4); /* what the server gets is what bind set */
 }
 
 static void test_late_binding(void) {
     cql_fault *f = cql_fault_start();
     seen s = {0};
     cql_conn *c = conn_to(f, &s, NULL);
-    cql_stmt *ins = cql_conn_statement(c, INSERT);
-    cql_value v[4] = {cql_blob("lb", 2), cql_blob("early", 5), cql_unset(), cql_bigint(1)};
+    cql_stmt *ins = vl__cql_conn_statement(c, INSERT);
+    cql_value v[4] = {vl__cql_blob("lb", 2), vl__cql_blob("early", 5), vl__cql_unset(), vl__cql_bigint(1)};
     cql_params p = {.consistency = CQL_ONE, .values = v, .n_values = 4};
     reply r = {0};
     /* Submitted before the connection exists: bound only when it is sent. */
-    CHECK_OK(cql_conn_execute_bound(c, ins, &p, bind_late, on_reply, &r));
+    CHECK_OK(vl__cql_conn_execute_bound(c, ins, &p, bind_late, on_reply, &r));
     CHECK_EQ(binds, 0);
-    cql_conn_start(c);
+    vl__cql_conn_start(c);
     run_until(&r.done, 3000);
     CHECK_OK(r.st);
     CHECK_EQ(binds, 1);
@@ -441,8 +441,8 @@ static void test_late_binding(void) {
     /* Sent again after Unprepared: bound again. */
     cql_fault_forget_prepared(f);
     reply r2 = {0};
-    v[3] = cql_bigint(2);
-    CHECK_OK(cql_conn_execute_bound(c, ins, &p, bind_late, on_reply, &r2));
+    v[3] = vl__cql_bigint(2);
+    CHECK_OK(vl__cql_conn_execute_bound(c, ins, &p, bind_late, on_reply, &r2));
     run_until(&r2.done, 3000);
     CHECK_OK(r2.st);
     CHECK_EQ(binds, 3);

@@ -18,7 +18,7 @@ static vl_service *open_n(vl_mem *m, const vl_type *t, uint32_t shards) {
 static void test_expired_value_never_returned(void) {
     vl_mem *m = vl_mem_new(1);
     vl_service *svc = open_n(m, &counter_type_absent, 2);
-    int64_t soon = vl_wall_ms() + 50;
+    int64_t soon = vl__wall_ms() + 50;
     set_arg a = {7, soon, vl_immediate()};
     CHECK_OK(vl_write_sync(svc, "e1", 2, counter_set, &a));
     CHECK_OK(vl_write_sync(svc, "e2", 2, counter_set, &a));
@@ -41,7 +41,7 @@ static void test_expired_value_never_returned(void) {
     CHECK_OK(vl_read_sync(svc, "e3", 2, counter_read, &r));
     CHECK_EQ(r.value, 1);
     CHECK_EQ(r.expires_at, 0);
-    CHECK_ST(vl_expire_sync(svc, "e2", 2, vl_wall_ms() + 10000, vl_immediate()), VL_ENOTFOUND);
+    CHECK_ST(vl_expire_sync(svc, "e2", 2, vl__wall_ms() + 10000, vl_immediate()), VL_ENOTFOUND);
     CHECK_OK(vl_close(svc, NULL));
     /* a fresh service does not bring them back from the upstream */
     svc = open_n(m, &counter_type_absent, 2);
@@ -60,7 +60,7 @@ static void test_expire_call_sets_and_commits(void) {
     counter_bytes(5, b);
     CHECK_OK(vl_mem_put(m, "k", 1, b, 8, 0));
     vl_service *svc = open_n(m, &counter_type_absent, 1);
-    int64_t at = vl_wall_ms() + 3600 * 1000;
+    int64_t at = vl__wall_ms() + 3600 * 1000;
     CHECK_OK(vl_expire_sync(svc, "k", 1, at, vl_immediate()));
     int64_t stored_at = 0;
     CHECK_OK(vl_mem_get(m, "k", 1, NULL, &stored_at));
@@ -104,7 +104,7 @@ static void tv_read(void *arg, vl_status st, const vl_view *v) {
 static void test_type_carries_expiry(void) {
     vl_mem *m = vl_mem_new(1);
     vl_service *svc = open_n(m, &tv_type, 1);
-    tv val = {1, vl_wall_ms() + 60};
+    tv val = {1, vl__wall_ms() + 60};
     CHECK_OK(vl_write_sync(svc, "t", 1, tv_set, &val));
     int64_t at = 0;
     CHECK_OK(vl_read_sync(svc, "t", 1, tv_read, &at));
@@ -124,7 +124,7 @@ static void test_active_cycle_reclaims_untouched_keys(void) {
     vl_options o;
     test_options(&o, 2);
     vl_service *svc = test_open(m, &counter_type_absent, &o);
-    int64_t at = vl_wall_ms() + 300;
+    int64_t at = vl__wall_ms() + 300;
     static set_arg sets[MANY];
     for (int i = 0; i < MANY; i++) {
         char k[16];
@@ -140,14 +140,14 @@ static void test_active_cycle_reclaims_untouched_keys(void) {
         test_sleep_ms(10);
         CHECK_OK(vl_stats_get(svc, -1, &s));
     } while (s.misses < MANY); /* every write arrived (each was a new key) */
-    int64_t waited = 0, t0 = vl_mono_ms();
+    int64_t waited = 0, t0 = vl__mono_ms();
     do { /* no accesses at all: only the active cycle can reclaim them */
         test_sleep_ms(20);
         CHECK_OK(vl_stats_get(svc, -1, &s));
-        waited = vl_mono_ms() - t0;
+        waited = vl__mono_ms() - t0;
     } while (s.expired_active < MANY * 9 / 10 && waited < 20000);
     printf("# %llu of %d expired keys reclaimed actively, %lld ms after they expired\n",
-           (unsigned long long)s.expired_active, MANY, (long long)(vl_wall_ms() - at));
+           (unsigned long long)s.expired_active, MANY, (long long)(vl__wall_ms() - at));
     CHECK(s.expired_active >= MANY * 9 / 10);
     CHECK_EQ(s.expired_lazy, 0);
     CHECK_LE(s.keys, MANY / 10);
@@ -162,7 +162,7 @@ static void test_expiring_gauge(void) {
     vl_options o;
     test_options(&o, 2);
     vl_service *svc = test_open(m, &counter_type_absent, &o);
-    int64_t at = vl_wall_ms() + 60000;
+    int64_t at = vl__wall_ms() + 60000;
     for (int i = 0; i < 10; i++) {
         char k[16];
         int n = snprintf(k, sizeof k, "e%d", i);

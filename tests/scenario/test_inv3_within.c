@@ -60,7 +60,7 @@ static void test_million_increments_match_model_and_coalesce(void) {
     static incr_writer ws[2];
     pthread_t th[2];
     long total = TOTAL / TEST_SLOW_DIVISOR;
-    int64_t t0 = vl_mono_ms();
+    int64_t t0 = vl__mono_ms();
     for (int i = 0; i < 2; i++) {
         ws[i] = (incr_writer){.inc = {1, vl_within(WINDOW_MS)}, .svc = svc, .first = i + 1,
                               .n = total / 2};
@@ -68,7 +68,7 @@ static void test_million_increments_match_model_and_coalesce(void) {
     }
     for (int i = 0; i < 2; i++) pthread_join(th[i], NULL);
     CHECK_OK(vl_close(svc, NULL));
-    int64_t run_ms = vl_mono_ms() - t0;
+    int64_t run_ms = vl__mono_ms() - t0;
     uint64_t commits = 0, bound = (uint64_t)(run_ms / WINDOW_MS + 1);
     for (int k = 0; k < KEYS; k++) {
         char key[16];
@@ -87,12 +87,12 @@ static void test_million_increments_match_model_and_coalesce(void) {
 
 /* Polls the store until `key` holds `want`; returns the ms it took. */
 static int64_t wait_for(vl_mem *m, const char *key, int64_t want, int64_t limit_ms) {
-    int64_t t0 = vl_mono_ms();
+    int64_t t0 = vl__mono_ms();
     while (test_stored(m, key, strlen(key)) != want) {
-        CHECK(vl_mono_ms() - t0 < limit_ms);
+        CHECK(vl__mono_ms() - t0 < limit_ms);
         test_sleep_ms(1);
     }
-    return vl_mono_ms() - t0;
+    return vl__mono_ms() - t0;
 }
 
 static void test_within_is_not_early_and_not_late(void) {
@@ -101,7 +101,7 @@ static void test_within_is_not_early_and_not_late(void) {
     test_options(&o, 1);
     vl_service *svc = test_open(m, &counter_type, &o);
     set_arg a = {42, 0, vl_within(200)};
-    int64_t t0 = vl_mono_ms();
+    int64_t t0 = vl__mono_ms();
     CHECK_OK(vl_write_sync(svc, "late", 4, counter_set, &a));
     int64_t took = wait_for(m, "late", 42, 200 + 5000);
     (void)t0;

@@ -81,7 +81,7 @@ static void test_expired_dirty_value_still_reaches_upstream(void) {
     counter_bytes(1, b);
     CHECK_OK(vl_mem_put(m, "x", 1, b, 8, 0));
     vl_service *svc = open1(m, &counter_type_absent);
-    set_arg a = {2, vl_wall_ms() + 30, vl_within(60000)};
+    set_arg a = {2, vl__wall_ms() + 30, vl_within(60000)};
     CHECK_OK(vl_write_sync(svc, "x", 1, counter_set, &a));
     test_sleep_ms(60);
     read_out r;

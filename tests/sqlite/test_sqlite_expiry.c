@@ -35,7 +35,7 @@ static void test_expired_rows_are_not_loaded(void) {
     snprintf(path, sizeof path, "%s/data.db", dir);
     create(path);
     sqlite3 *raw = sqt_raw(path);
-    int64_t now = vl_wall_ms();
+    int64_t now = vl__wall_ms();
     seed(raw, "gone:", 10, now - 1000);
     seed(raw, "live:", 10, now + 3600 * 1000);
     seed(raw, "forever:", 10, 0);
@@ -88,7 +88,7 @@ static void test_purge_is_bounded(void) {
     snprintf(path, sizeof path, "%s/data.db", dir);
     create(path);
     sqlite3 *raw = sqt_raw(path);
-    int64_t now = vl_wall_ms();
+    int64_t now = vl__wall_ms();
     seed(raw, "gone:", EXPIRED, now - 1000);
     seed(raw, "live:", 100, now + 3600 * 1000);
     seed(raw, "forever:", 50, 0);

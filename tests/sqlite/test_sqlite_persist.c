@@ -84,7 +84,7 @@ static void test_expiry_round_trip(void) {
     vl_options o;
     test_options(&o, 2);
     vl_service *svc = sqt_open(&so, &counter_type, &o, NULL);
-    int64_t exp = vl_wall_ms() + 3600 * 1000;
+    int64_t exp = vl__wall_ms() + 3600 * 1000;
     set_arg a = {42, exp, vl_immediate()};
     CHECK_OK(vl_write_sync(svc, "e", 1, counter_set, &a));
     sqt_set(svc, "n", 7, vl_immediate());

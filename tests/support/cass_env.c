@@ -66,13 +66,13 @@ cass_direct *cd_open_port(uint16_t port) {
     CHECK(d);
     CHECK(uv_loop_init(&d->loop) == 0);
     cql_conn_opts o;
-    cql_conn_opts_init(&o);
+    vl__cql_conn_opts_init(&o);
     o.port = port;
     o.on_state = on_state;
     o.on_state_arg = d;
     o.request_timeout_ms = 30000;
-    CHECK_OK(cql_conn_new(&d->loop, &o, &d->c));
-    cql_conn_start(d->c);
+    CHECK_OK(vl__cql_conn_new(&d->loop, &o, &d->c));
+    vl__cql_conn_start(d->c);
     run_until(d, &d->ready);
     CHECK(d->ready);
     return d;
@@ -84,7 +84,7 @@ static void on_closed(void *arg) { *(bool *)arg = true; }
 
 void cd_close(cass_direct *d) {
     bool closed = false;
-    cql_conn_close(d->c, on_closed, &closed);
+    vl__cql_conn_close(d->c, on_closed, &closed);
     while (!closed) uv_run(&d->loop, UV_RUN_ONCE);
     uv_run(&d->loop, UV_RUN_NOWAIT);
     CHECK(uv_loop_close(&d->loop) == 0);
@@ -104,19 +104,19 @@ static void on_reply(void *arg, vl_status st, const cql_response *r) {
     if (r->result.kind != CQL_RESULT_ROWS || r->result.rows.count == 0) return;
     cql_iter it = r->result.rows.cells, row;
     cql_value v, ttl, wt;
-    CHECK(cql_row_next(&it, &row));
-    CHECK(cql_cell_next(&row, &v) && cql_cell_next(&row, &ttl) && cql_cell_next(&row, &wt));
-    if (cql_value_is_null(&v)) return;
+    CHECK(vl__cql_row_next(&it, &row));
+    CHECK(vl__cql_cell_next(&row, &v) && vl__cql_cell_next(&row, &ttl) && vl__cql_cell_next(&row, &wt));
+    if (vl__cql_value_is_null(&v)) return;
     w->found = true;
-    if (w->val) CHECK_OK(vl_buf_append(w->val, cql_value_data(&v), (size_t)v.len));
-    if (w->ttl) *w->ttl = cql_value_is_null(&ttl) ? 0 : 0;
-    if (w->ttl && !cql_value_is_null(&ttl)) CHECK(cql_get_int(&ttl, w->ttl) == CQL_OK);
-    if (w->wt && !cql_value_is_null(&wt)) CHECK(cql_get_bigint(&wt, w->wt) == CQL_OK);
+    if (w->val) CHECK_OK(vl_buf_append(w->val, vl__cql_value_data(&v), (size_t)v.len));
+    if (w->ttl) *w->ttl = vl__cql_value_is_null(&ttl) ? 0 : 0;
+    if (w->ttl && !vl__cql_value_is_null(&ttl)) CHECK(vl__cql_get_int(&ttl, w->ttl) == CQL_OK);
+    if (w->wt && !vl__cql_value_is_null(&wt)) CHECK(vl__cql_get_bigint(&wt, w->wt) == CQL_OK);
 }
 
 static vl_status run(cass_direct *d, const char *q, const cql_value *v, uint16_t n, wait *w) {
     cql_params p = {.consistency = CQL_ONE, .values = v, .n_values = n};
-    vl_status st = cql_conn_query(d->c, q, &p, on_reply, w);
+    vl_status st = vl__cql_conn_query(d->c, q, &p, on_reply, w);
     if (st != VL_OK) return st;
     while (!w->done) uv_run(&d->loop, UV_RUN_ONCE);
     return w->st;
@@ -138,7 +138,7 @@ vl_status cd_get(cass_direct *d, const char *table, const void *key, size_t len,
     snprintf(q, sizeof q,
              "SELECT value, TTL(value), WRITETIME(value) FROM " TEST_KEYSPACE ".%s WHERE key = ?",
              table);
-    cql_value k = cql_blob(key, len);
+    cql_value k = vl__cql_blob(key, len);
     wait w = {.val = val, .ttl = ttl, .wt = writetime};
     if (ttl) *ttl = 0;
     vl_status st = run(d, q, &k, 1, &w);

@@ -13,7 +13,7 @@
 #include "cql/proto.h"
 #include "../support/cql_build.h"
 
-static bool eq(cql_slice s, const char *want) { return cql_slice_eq(s, want); }
+static bool eq(cql_slice s, const char *want) { return vl__cql_slice_eq(s, want); }
 
 static const cql_sample *sample(const char *name) {
     for (int i = 0; i < CQL_SAMPLE_COUNT; i++)
@@ -25,17 +25,17 @@ static const cql_sample *sample(const char *name) {
 /* Builds sample `name`, extracts its frame and decodes it into *r. */
 static void decode(const char *name, bb *frame, cql_response *r) {
     cql_conf c;
-    CHECK_OK(cql_conf_init(&c, CQL_V4));
+    CHECK_OK(vl__cql_conf_init(&c, CQL_V4));
     c.version = 0; /* samples include v5 bodies */
     const cql_sample *s = sample(name);
     cql_sample_frame(s, frame);
     cql_frame f;
     size_t used = 0;
-    CHECK_EQ(cql_frame_extract(&c, frame->d, frame->n, &f, &used), CQL_OK);
+    CHECK_EQ(vl__cql_frame_extract(&c, frame->d, frame->n, &f, &used), CQL_OK);
     CHECK_EQ(used, frame->n);
     CHECK_EQ(f.stream, s->stream);
     CHECK_EQ(f.version, s->version);
-    CHECK_EQ(cql_decode_response(&f, r), CQL_OK);
+    CHECK_EQ(vl__cql_decode_response(&f, r), CQL_OK);
     CHECK_EQ(r->opcode, s->opcode);
 }
 
@@ -50,7 +50,7 @@ static void test_ready_auth(void) {
     CHECK_EQ(r.token.len, 3);
     CHECK(memcmp(r.token.p, "abc", 3) == 0);
     decode("auth_success", &f, &r);
-    CHECK(cql_value_is_null(&r.token));
+    CHECK(vl__cql_value_is_null(&r.token));
 }
 
 static void test_supported(void) {
@@ -58,20 +58,20 @@ static void test_supported(void) {
     cql_response r;
     decode("supported", &f, &r);
     CHECK_EQ(r.supported.left, 3);
-    CHECK(cql_multimap_has(r.supported, "PROTOCOL_VERSIONS", "4/v4"));
-    CHECK(cql_multimap_has(r.supported, "COMPRESSION", "lz4"));
-    CHECK(!cql_multimap_has(r.supported, "COMPRESSION", "zstd"));
-    CHECK(!cql_multimap_has(r.supported, "NOPE", "4/v4"));
+    CHECK(vl__cql_multimap_has(r.supported, "PROTOCOL_VERSIONS", "4/v4"));
+    CHECK(vl__cql_multimap_has(r.supported, "COMPRESSION", "lz4"));
+    CHECK(!vl__cql_multimap_has(r.supported, "COMPRESSION", "zstd"));
+    CHECK(!vl__cql_multimap_has(r.supported, "NOPE", "4/v4"));
     cql_iter it = r.supported, vals;
     cql_slice k, v;
-    CHECK(cql_multimap_next(&it, &k, &vals));
+    CHECK(vl__cql_multimap_next(&it, &k, &vals));
     CHECK(eq(k, "CQL_VERSION"));
-    CHECK(cql_string_next(&vals, &v) && eq(v, "3.4.7"));
-    CHECK(!cql_string_next(&vals, &v));
-    CHECK(cql_multimap_next(&it, &k, &vals) && eq(k, "COMPRESSION"));
-    CHECK(cql_multimap_next(&it, &k, &vals) && eq(k, "PROTOCOL_VERSIONS"));
+    CHECK(vl__cql_string_next(&vals, &v) && eq(v, "3.4.7"));
+    CHECK(!vl__cql_string_next(&vals, &v));
+    CHECK(vl__cql_multimap_next(&it, &k, &vals) && eq(k, "COMPRESSION"));
+    CHECK(vl__cql_multimap_next(&it, &k, &vals) && eq(k, "PROTOCOL_VERSIONS"));
     CHECK_EQ(vals.left, 3);
-    CHECK(!cql_multimap_next(&it, &k, &vals));
+    CHECK(!vl__cql_multimap_next(&it, &k, &vals));
 }
 
 static void test_errors(void) {
@@ -121,9 +121,9 @@ static void test_errors_with_names(void) {
     CHECK(eq(r.error.keyspace, "ks"));
     CHECK(eq(r.error.function, "f"));
     cql_slice s;
-    CHECK(cql_string_next(&r.error.arg_types, &s) && eq(s, "int"));
-    CHECK(cql_string_next(&r.error.arg_types, &s) && eq(s, "text"));
-    CHECK(!cql_string_next(&r.error.arg_types, &s));
+    CHECK(vl__cql_string_next(&r.error.arg_types, &s) && eq(s, "int"));
+    CHECK(vl__cql_string_next(&r.error.arg_types, &s) && eq(s, "text"));
+    CHECK(!vl__cql_string_next(&r.error.arg_types, &s));
 }
 
 static void test_rows(void) {
@@ -135,29 +135,29 @@ static void test_rows(void) {
     CHECK_EQ(rows->meta.columns, 2);
     CHECK_EQ(rows->count, 2);
     CHECK(eq(rows->meta.keyspace, "vellir_test"));
-    CHECK(cql_value_is_null(&rows->meta.paging_state));
+    CHECK(vl__cql_value_is_null(&rows->meta.paging_state));
     cql_iter specs = rows->meta.specs;
     cql_colspec cs;
-    CHECK(cql_colspec_next(&rows->meta, &specs, &cs));
+    CHECK(vl__cql_colspec_next(&rows->meta, &specs, &cs));
     CHECK(eq(cs.name, "key") && eq(cs.table, "kv") && cs.type.id == CQL_T_BLOB);
-    CHECK(cql_colspec_next(&rows->meta, &specs, &cs));
+    CHECK(vl__cql_colspec_next(&rows->meta, &specs, &cs));
     CHECK(eq(cs.name, "value") && eq(cs.keyspace, "vellir_test"));
-    CHECK(!cql_colspec_next(&rows->meta, &specs, &cs));
+    CHECK(!vl__cql_colspec_next(&rows->meta, &specs, &cs));
 
     cql_iter it = rows->cells, row;
     cql_value v;
     cql_slice s;
-    CHECK(cql_row_next(&it, &row));
-    CHECK(cql_cell_next(&row, &v) && cql_get_blob(&v, &s) == CQL_OK && eq(s, "k1"));
+    CHECK(vl__cql_row_next(&it, &row));
+    CHECK(vl__cql_cell_next(&row, &v) && vl__cql_get_blob(&v, &s) == CQL_OK && eq(s, "k1"));
     /* zero-copy: the cell points into the frame */
     CHECK(v.p > f.d && v.p < f.d + f.n);
-    CHECK(cql_cell_next(&row, &v) && v.len == 3 && memcmp(v.p, "\x01\x02\x03", 3) == 0);
-    CHECK(!cql_cell_next(&row, &v));
-    CHECK(cql_row_next(&it, &row));
-    CHECK(cql_cell_next(&row, &v) && eq(cql_slice_of(v.p, (size_t)v.len), "k2"));
-    CHECK(cql_cell_next(&row, &v) && cql_value_is_null(&v));
-    CHECK_EQ(cql_get_blob(&v, &s), CQL_ENULL);
-    CHECK(!cql_row_next(&it, &row));
+    CHECK(vl__cql_cell_next(&row, &v) && v.len == 3 && memcmp(v.p, "\x01\x02\x03", 3) == 0);
+    CHECK(!vl__cql_cell_next(&row, &v));
+    CHECK(vl__cql_row_next(&it, &row));
+    CHECK(vl__cql_cell_next(&row, &v) && eq(vl__cql_slice_of(v.p, (size_t)v.len), "k2"));
+    CHECK(vl__cql_cell_next(&row, &v) && vl__cql_value_is_null(&v));
+    CHECK_EQ(vl__cql_get_blob(&v, &s), CQL_ENULL);
+    CHECK(!vl__cql_row_next(&it, &row));
 }
 
 static void test_rows_paged(void) {
@@ -173,38 +173,38 @@ static void test_rows_paged(void) {
     cql_iter cells = rows->cells;
     cql_value v;
     int32_t x = 0;
-    CHECK(cql_cell_next(&cells, &v));
-    CHECK_EQ(cql_get_int(&v, &x), CQL_OK);
+    CHECK(vl__cql_cell_next(&cells, &v));
+    CHECK_EQ(vl__cql_get_int(&v, &x), CQL_OK);
     CHECK_EQ(x, 42);
-    CHECK(!cql_cell_next(&cells, &v));
+    CHECK(!vl__cql_cell_next(&cells, &v));
 }
 
 static void check_udt(const cql_type *t) {
     cql_slice ks, name, field;
-    cql_type_udt_name(t, &ks, &name);
+    vl__cql_type_udt_name(t, &ks, &name);
     CHECK(eq(ks, "ks") && eq(name, "addr"));
     cql_iter it;
-    CHECK_EQ(cql_type_children(t, &it), 3);
+    CHECK_EQ(vl__cql_type_children(t, &it), 3);
     cql_type c;
-    CHECK(cql_type_next(&it, &c, &field) && eq(field, "street") && c.id == CQL_T_VARCHAR);
-    CHECK(cql_type_next(&it, &c, &field) && eq(field, "zip") && c.id == CQL_T_INT);
-    CHECK(cql_type_next(&it, &c, &field) && eq(field, "tags") && c.id == CQL_T_SET);
+    CHECK(vl__cql_type_next(&it, &c, &field) && eq(field, "street") && c.id == CQL_T_VARCHAR);
+    CHECK(vl__cql_type_next(&it, &c, &field) && eq(field, "zip") && c.id == CQL_T_INT);
+    CHECK(vl__cql_type_next(&it, &c, &field) && eq(field, "tags") && c.id == CQL_T_SET);
     cql_iter sub;
     cql_type e;
-    CHECK_EQ(cql_type_children(&c, &sub), 1);
-    CHECK(cql_type_next(&sub, &e, NULL) && e.id == CQL_T_VARCHAR);
-    CHECK(!cql_type_next(&it, &c, &field));
+    CHECK_EQ(vl__cql_type_children(&c, &sub), 1);
+    CHECK(vl__cql_type_next(&sub, &e, NULL) && e.id == CQL_T_VARCHAR);
+    CHECK(!vl__cql_type_next(&it, &c, &field));
 }
 
 static void check_list_of_tuple(const cql_type *t) {
     cql_iter it, tup;
     cql_type c, e;
-    CHECK_EQ(cql_type_children(t, &it), 1);
-    CHECK(cql_type_next(&it, &c, NULL) && c.id == CQL_T_TUPLE);
-    CHECK_EQ(cql_type_children(&c, &tup), 2);
-    CHECK(cql_type_next(&tup, &e, NULL) && e.id == CQL_T_INT);
-    CHECK(cql_type_next(&tup, &e, NULL) && e.id == CQL_T_VARCHAR);
-    CHECK(!cql_type_next(&tup, &e, NULL));
+    CHECK_EQ(vl__cql_type_children(t, &it), 1);
+    CHECK(vl__cql_type_next(&it, &c, NULL) && c.id == CQL_T_TUPLE);
+    CHECK_EQ(vl__cql_type_children(&c, &tup), 2);
+    CHECK(vl__cql_type_next(&tup, &e, NULL) && e.id == CQL_T_INT);
+    CHECK(vl__cql_type_next(&tup, &e, NULL) && e.id == CQL_T_VARCHAR);
+    CHECK(!vl__cql_type_next(&tup, &e, NULL));
 }
 
 static void test_rows_types(void) {
@@ -217,22 +217,22 @@ static void test_rows_types(void) {
     cql_iter specs = m->specs, it;
     cql_colspec cs;
     cql_type k, v;
-    CHECK(cql_colspec_next(m, &specs, &cs) && eq(cs.name, "m") && cs.type.id == CQL_T_MAP);
+    CHECK(vl__cql_colspec_next(m, &specs, &cs) && eq(cs.name, "m") && cs.type.id == CQL_T_MAP);
     CHECK(eq(cs.keyspace, "ks") && eq(cs.table, "t"));
-    CHECK_EQ(cql_type_children(&cs.type, &it), 2);
-    CHECK(cql_type_next(&it, &k, NULL) && k.id == CQL_T_VARCHAR);
-    CHECK(cql_type_next(&it, &v, NULL) && v.id == CQL_T_INT);
-    CHECK(cql_colspec_next(m, &specs, &cs) && cs.type.id == CQL_T_LIST);
+    CHECK_EQ(vl__cql_type_children(&cs.type, &it), 2);
+    CHECK(vl__cql_type_next(&it, &k, NULL) && k.id == CQL_T_VARCHAR);
+    CHECK(vl__cql_type_next(&it, &v, NULL) && v.id == CQL_T_INT);
+    CHECK(vl__cql_colspec_next(m, &specs, &cs) && cs.type.id == CQL_T_LIST);
     check_list_of_tuple(&cs.type);
-    CHECK(cql_colspec_next(m, &specs, &cs) && cs.type.id == CQL_T_UDT);
+    CHECK(vl__cql_colspec_next(m, &specs, &cs) && cs.type.id == CQL_T_UDT);
     check_udt(&cs.type);
-    CHECK(cql_colspec_next(m, &specs, &cs) && cs.type.id == CQL_T_CUSTOM);
-    CHECK(eq(cql_type_custom_class(&cs.type),
+    CHECK(vl__cql_colspec_next(m, &specs, &cs) && cs.type.id == CQL_T_CUSTOM);
+    CHECK(eq(vl__cql_type_custom_class(&cs.type),
              "org.apache.cassandra.db.marshal.DynamicCompositeType"));
-    CHECK_EQ(cql_type_children(&cs.type, &it), 0);
-    CHECK(cql_colspec_next(m, &specs, &cs) && cs.type.id == CQL_T_SET && eq(cs.name, "s"));
-    CHECK(cql_colspec_next(m, &specs, &cs) && cs.type.id == CQL_T_DURATION);
-    CHECK(!cql_colspec_next(m, &specs, &cs));
+    CHECK_EQ(vl__cql_type_children(&cs.type, &it), 0);
+    CHECK(vl__cql_colspec_next(m, &specs, &cs) && cs.type.id == CQL_T_SET && eq(cs.name, "s"));
+    CHECK(vl__cql_colspec_next(m, &specs, &cs) && cs.type.id == CQL_T_DURATION);
+    CHECK(!vl__cql_colspec_next(m, &specs, &cs));
 }
 
 static void test_prepared(void) {
@@ -245,8 +245,8 @@ static void test_prepared(void) {
     CHECK_EQ(p->result_metadata_id.len, 0);
     CHECK_EQ(p->bind.columns, 2);
     CHECK_EQ(p->bind.pk_count, 1);
-    CHECK_EQ(cql_meta_pk_index(&p->bind, 0), 0);
-    CHECK_EQ(cql_meta_pk_index(&p->bind, 1), UINT16_MAX);
+    CHECK_EQ(vl__cql_meta_pk_index(&p->bind, 0), 0);
+    CHECK_EQ(vl__cql_meta_pk_index(&p->bind, 1), UINT16_MAX);
     CHECK(eq(p->bind.table, "kv"));
     CHECK(p->result.flags & CQL_META_NO_METADATA);
     CHECK_EQ(p->result.columns, 0);
@@ -257,7 +257,7 @@ static void test_prepared(void) {
     CHECK_EQ(p->result.columns, 1);
     cql_iter specs = p->result.specs;
     cql_colspec cs;
-    CHECK(cql_colspec_next(&p->result, &specs, &cs) && eq(cs.name, "value"));
+    CHECK(vl__cql_colspec_next(&p->result, &specs, &cs) && eq(cs.name, "value"));
 }
 
 static void test_other_results(void) {
@@ -296,10 +296,10 @@ static void test_prefix(void) {
     decode("prefixed_void", &f, &r);
     CHECK_EQ(r.tracing_id.len, 16);
     cql_slice s, k;
-    CHECK(cql_string_next(&r.warnings, &s));
+    CHECK(vl__cql_string_next(&r.warnings, &s));
     CHECK(eq(s, "Batch for [vellir_test.kv] is of size 6.1KiB"));
     cql_value v;
-    CHECK(cql_bytesmap_next(&r.payload, &k, &v) && eq(k, "k") && v.len == 1);
+    CHECK(vl__cql_bytesmap_next(&r.payload, &k, &v) && eq(k, "k") && v.len == 1);
     CHECK_EQ(r.result.kind, CQL_RESULT_VOID);
 }
 
@@ -314,15 +314,15 @@ static void test_v5_bodies(void) {
     cql_iter cells = r.result.rows.cells;
     cql_value v;
     cql_slice s;
-    CHECK(cql_cell_next(&cells, &v) && cql_get_text(&v, &s) == CQL_OK && eq(s, "hi"));
+    CHECK(vl__cql_cell_next(&cells, &v) && vl__cql_get_text(&v, &s) == CQL_OK && eq(s, "hi"));
     decode("v5_read_failure", &f, &r);
     CHECK_EQ(r.error.numfailures, 1);
     CHECK_EQ(r.error.data_present, 0);
     cql_slice addr;
     uint16_t code;
-    CHECK(cql_reason_next(&r.error.reasons, &addr, &code));
+    CHECK(vl__cql_reason_next(&r.error.reasons, &addr, &code));
     CHECK(addr.len == 4 && addr.p[0] == 10 && code == 1);
-    CHECK(!cql_reason_next(&r.error.reasons, &addr, &code));
+    CHECK(!vl__cql_reason_next(&r.error.reasons, &addr, &code));
 }
 
 /* v5 adds <contentions> to a Write_timeout of type CAS, and only there. */
@@ -331,12 +331,12 @@ static void test_v5_cas_timeout(void) {
     bb_i32(&b, 0x1100); bb_str(&b, "CAS timeout");
     bb_u16(&b, 0x0008); bb_i32(&b, 0); bb_i32(&b, 1); bb_str(&b, "CAS"); bb_u16(&b, 3);
     cql_error e;
-    CHECK_EQ(cql_decode_error(5, cql_slice_of(b.d, b.n), &e), CQL_OK);
+    CHECK_EQ(vl__cql_decode_error(5, vl__cql_slice_of(b.d, b.n), &e), CQL_OK);
     CHECK_EQ(e.contentions, 3);
     CHECK(eq(e.write_type, "CAS"));
-    CHECK_EQ(cql_decode_error(4, cql_slice_of(b.d, b.n), &e), CQL_OK);
+    CHECK_EQ(vl__cql_decode_error(4, vl__cql_slice_of(b.d, b.n), &e), CQL_OK);
     CHECK_EQ(e.contentions, 0);
-    CHECK_EQ(cql_decode_error(5, cql_slice_of(b.d, b.n - 1), &e), CQL_ETRUNC);
+    CHECK_EQ(vl__cql_decode_error(5, vl__cql_slice_of(b.d, b.n - 1), &e), CQL_ETRUNC);
 }
 
 /* Trailing bytes after a message are ignored (spec section 1). */
@@ -346,12 +346,12 @@ static void test_trailing_bytes(void) {
     bb_raw(&body, "future", 6);
     bb_frame(&frame, 4, 0, 1, 0x08, &body);
     cql_conf c;
-    CHECK_OK(cql_conf_init(&c, CQL_V4));
+    CHECK_OK(vl__cql_conf_init(&c, CQL_V4));
     cql_frame f;
     size_t used;
     cql_response r;
-    CHECK_EQ(cql_frame_extract(&c, frame.d, frame.n, &f, &used), CQL_OK);
-    CHECK_EQ(cql_decode_response(&f, &r), CQL_OK);
+    CHECK_EQ(vl__cql_frame_extract(&c, frame.d, frame.n, &f, &used), CQL_OK);
+    CHECK_EQ(vl__cql_decode_response(&f, &r), CQL_OK);
     CHECK(eq(r.result.keyspace, "vellir_test"));
 }
 

@@ -13,7 +13,7 @@
 
 static cql_conf conf_any(void) {
     cql_conf c;
-    CHECK_OK(cql_conf_init(&c, CQL_V4));
+    CHECK_OK(vl__cql_conf_init(&c, CQL_V4));
     c.version = 0;
     return c;
 }
@@ -29,7 +29,7 @@ static void test_frame_prefixes(void) {
             memcpy(copy, fr.d, n);
             cql_frame f;
             size_t used = 1;
-            CHECK_EQ(cql_frame_extract(&c, copy, n, &f, &used), CQL_OK);
+            CHECK_EQ(vl__cql_frame_extract(&c, copy, n, &f, &used), CQL_OK);
             CHECK_EQ(used, 0);
             free(copy);
         }
@@ -49,9 +49,9 @@ static void test_body_prefixes(void) {
             cql_frame f = {.version = (uint8_t)s->version, .response = true,
                            .flags = (uint8_t)s->flags, .stream = s->stream,
                            .opcode = (uint8_t)s->opcode, .length = (uint32_t)n,
-                           .body = cql_slice_of(copy, n)};
+                           .body = vl__cql_slice_of(copy, n)};
             cql_response r;
-            cql_err e = cql_decode_response(&f, &r);
+            cql_err e = vl__cql_decode_response(&f, &r);
             if (n == body.n) {
                 CHECK_EQ(e, CQL_OK);
             } else if (e == CQL_OK) {
@@ -70,12 +70,12 @@ static void walk_result(const cql_result *res) {
     cql_colspec cs;
     cql_type t;
     cql_value v;
-    while (cql_colspec_next(&res->rows.meta, &specs, &cs)) {
-        cql_type_children(&cs.type, &kids);
-        while (cql_type_next(&kids, &t, NULL)) {}
+    while (vl__cql_colspec_next(&res->rows.meta, &specs, &cs)) {
+        vl__cql_type_children(&cs.type, &kids);
+        while (vl__cql_type_next(&kids, &t, NULL)) {}
     }
-    while (cql_row_next(&rows, &row))
-        while (cql_cell_next(&row, &v)) {}
+    while (vl__cql_row_next(&rows, &row))
+        while (vl__cql_cell_next(&row, &v)) {}
 }
 
 /* Any decoder on any prefix of any body, both versions: no crash, no
@@ -87,7 +87,7 @@ static void test_forced_decoders(void) {
         for (size_t n = 0; n <= body.n; n++) {
             uint8_t *copy = malloc(n ? n : 1);
             memcpy(copy, body.d, n);
-            cql_slice s = cql_slice_of(copy, n);
+            cql_slice s = vl__cql_slice_of(copy, n);
             for (uint8_t v = 4; v <= 5; v++) {
                 cql_error er;
                 cql_result res;
@@ -95,12 +95,12 @@ static void test_forced_decoders(void) {
                 cql_slice a;
                 cql_value tok;
                 cql_iter sup;
-                (void)cql_decode_error(v, s, &er);
-                if (cql_decode_result(v, s, &res) == CQL_OK) walk_result(&res);
-                (void)cql_decode_event(s, &ev);
-                (void)cql_decode_authenticate(s, &a);
-                (void)cql_decode_auth_token(s, &tok);
-                (void)cql_decode_supported(s, &sup);
+                (void)vl__cql_decode_error(v, s, &er);
+                if (vl__cql_decode_result(v, s, &res) == CQL_OK) walk_result(&res);
+                (void)vl__cql_decode_event(s, &ev);
+                (void)vl__cql_decode_authenticate(s, &a);
+                (void)vl__cql_decode_auth_token(s, &tok);
+                (void)vl__cql_decode_supported(s, &sup);
             }
             free(copy);
         }
@@ -108,7 +108,7 @@ static void test_forced_decoders(void) {
 }
 
 static cql_err decode_result_bb(const bb *b, cql_result *res) {
-    return cql_decode_result(4, cql_slice_of(b->d, b->n), res);
+    return vl__cql_decode_result(4, vl__cql_slice_of(b->d, b->n), res);
 }
 
 static void test_lying_counts(void) {
@@ -142,7 +142,7 @@ static void test_lying_counts(void) {
     b.n = 0;
     bb_u16(&b, 1); bb_str(&b, "K"); bb_u16(&b, 65535); bb_i32(&b, 0);
     cql_iter it;
-    CHECK_EQ(cql_decode_supported(cql_slice_of(b.d, b.n), &it), CQL_EBADCOUNT);
+    CHECK_EQ(vl__cql_decode_supported(vl__cql_slice_of(b.d, b.n), &it), CQL_EBADCOUNT);
 }
 
 static void test_prepared_lies(void) {
@@ -163,9 +163,9 @@ static void test_prepared_lies(void) {
     bb_i32(&b, 0x1300); bb_str(&b, "x"); bb_u16(&b, 1); bb_i32(&b, 1); bb_i32(&b, 1);
     bb_i32(&b, 1000000000); bb_u8(&b, 0);
     cql_error er;
-    CHECK_EQ(cql_decode_error(5, cql_slice_of(b.d, b.n), &er), CQL_EBADCOUNT);
+    CHECK_EQ(vl__cql_decode_error(5, vl__cql_slice_of(b.d, b.n), &er), CQL_EBADCOUNT);
     /* ... while v4 reads the same field as a plain count */
-    CHECK_EQ(cql_decode_error(4, cql_slice_of(b.d, b.n), &er), CQL_OK);
+    CHECK_EQ(vl__cql_decode_error(4, vl__cql_slice_of(b.d, b.n), &er), CQL_OK);
     CHECK_EQ(er.numfailures, 1000000000);
 }
 
@@ -208,15 +208,15 @@ static void test_bad_values(void) {
     bb_str(&b, "STATUS_CHANGE"); bb_str(&b, "UP"); bb_u8(&b, 5); bb_raw(&b, "12345", 5);
     bb_i32(&b, 1);
     cql_event ev;
-    CHECK_EQ(cql_decode_event(cql_slice_of(b.d, b.n), &ev), CQL_EBADLEN);
+    CHECK_EQ(vl__cql_decode_event(vl__cql_slice_of(b.d, b.n), &ev), CQL_EBADLEN);
     /* an unknown event type and an unknown schema target decode to what is known */
     b.n = 0;
     bb_str(&b, "FUTURE_EVENT"); bb_raw(&b, "\xff\xff", 2);
-    CHECK_EQ(cql_decode_event(cql_slice_of(b.d, b.n), &ev), CQL_OK);
-    CHECK(cql_slice_eq(ev.type, "FUTURE_EVENT"));
+    CHECK_EQ(vl__cql_decode_event(vl__cql_slice_of(b.d, b.n), &ev), CQL_OK);
+    CHECK(vl__cql_slice_eq(ev.type, "FUTURE_EVENT"));
     b.n = 0;
     bb_str(&b, "SCHEMA_CHANGE"); bb_str(&b, "CREATED"); bb_str(&b, "VIEWPOINT");
-    CHECK_EQ(cql_decode_event(cql_slice_of(b.d, b.n), &ev), CQL_OK);
+    CHECK_EQ(vl__cql_decode_event(vl__cql_slice_of(b.d, b.n), &ev), CQL_OK);
     CHECK_EQ(ev.schema.keyspace.len, 0);
 }
 

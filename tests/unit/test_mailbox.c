@@ -13,37 +13,37 @@
 
 static void test_capacity_order_busy_closed(void) {
     vl_mailbox mb;
-    CHECK_OK(mailbox_init(&mb, 20)); /* rounds up to 32 */
+    CHECK_OK(vl__mailbox_init(&mb, 20)); /* rounds up to 32 */
     CHECK_EQ(mb.mask + 1, 32);
     uint64_t pos;
     vl_status err;
     for (int i = 0; i < 32; i++) {
-        vl_msg *m = mailbox_claim(&mb, &pos, &err);
+        vl_msg *m = vl__mailbox_claim(&mb, &pos, &err);
         CHECK(m);
         m->req.arg = (void *)(uintptr_t)(i + 1);
-        mailbox_publish(&mb, pos);
+        vl__mailbox_publish(&mb, pos);
     }
-    CHECK(mailbox_claim(&mb, &pos, &err) == NULL);
+    CHECK(vl__mailbox_claim(&mb, &pos, &err) == NULL);
     CHECK_ST(err, VL_EBUSY);
-    CHECK_EQ(mailbox_depth(&mb), 32);
+    CHECK_EQ(vl__mailbox_depth(&mb), 32);
     for (int i = 0; i < 32; i++) {
-        vl_msg *m = mailbox_peek(&mb);
+        vl_msg *m = vl__mailbox_peek(&mb);
         CHECK(m && m->req.arg == (void *)(uintptr_t)(i + 1));
-        mailbox_release(&mb);
+        vl__mailbox_release(&mb);
     }
-    CHECK(mailbox_peek(&mb) == NULL);
-    vl_msg *m = mailbox_claim(&mb, &pos, &err); /* claimed, not yet published */
+    CHECK(vl__mailbox_peek(&mb) == NULL);
+    vl_msg *m = vl__mailbox_claim(&mb, &pos, &err); /* claimed, not yet published */
     CHECK(m);
-    CHECK(mailbox_peek(&mb) == NULL);
-    mailbox_close_intake(&mb);
-    CHECK(!mailbox_finished(&mb)); /* the claimed cell still counts */
-    CHECK(mailbox_claim(&mb, &pos, &err) == NULL);
+    CHECK(vl__mailbox_peek(&mb) == NULL);
+    vl__mailbox_close_intake(&mb);
+    CHECK(!vl__mailbox_finished(&mb)); /* the claimed cell still counts */
+    CHECK(vl__mailbox_claim(&mb, &pos, &err) == NULL);
     CHECK_ST(err, VL_ECLOSED);
-    mailbox_publish(&mb, 32);
-    CHECK(mailbox_peek(&mb) != NULL);
-    mailbox_release(&mb);
-    CHECK(mailbox_finished(&mb));
-    mailbox_free(&mb);
+    vl__mailbox_publish(&mb, 32);
+    CHECK(vl__mailbox_peek(&mb) != NULL);
+    vl__mailbox_release(&mb);
+    CHECK(vl__mailbox_finished(&mb));
+    vl__mailbox_free(&mb);
 }
 
 #define PRODUCERS 4
@@ -57,25 +57,25 @@ static void *producer(void *arg) {
         uint64_t pos;
         vl_status err;
         vl_msg *m;
-        while (!(m = mailbox_claim(&shared, &pos, &err))) {
+        while (!(m = vl__mailbox_claim(&shared, &pos, &err))) {
             CHECK_ST(err, VL_EBUSY);
             sched_yield();
         }
         m->req.arg = (void *)id;
         m->hash = i;
-        mailbox_publish(&shared, pos);
+        vl__mailbox_publish(&shared, pos);
     }
     return NULL;
 }
 
 static void test_many_producers_exactly_once_in_order(void) {
-    CHECK_OK(mailbox_init(&shared, 256));
+    CHECK_OK(vl__mailbox_init(&shared, 256));
     pthread_t th[PRODUCERS];
     for (uintptr_t i = 0; i < PRODUCERS; i++)
         CHECK(pthread_create(&th[i], NULL, producer, (void *)i) == 0);
     uint64_t next[PRODUCERS] = {0};
     for (uint64_t got = 0; got < (uint64_t)PRODUCERS * PER;) {
-        vl_msg *m = mailbox_peek(&shared);
+        vl_msg *m = vl__mailbox_peek(&shared);
         if (!m) {
             sched_yield();
             continue;
@@ -84,13 +84,13 @@ static void test_many_producers_exactly_once_in_order(void) {
         CHECK(id < PRODUCERS);
         CHECK_EQ(m->hash, next[id]); /* per-producer FIFO, nothing lost or doubled */
         next[id]++;
-        mailbox_release(&shared);
+        vl__mailbox_release(&shared);
         got++;
-        CHECK_LE(mailbox_depth(&shared), 256);
+        CHECK_LE(vl__mailbox_depth(&shared), 256);
     }
     for (int i = 0; i < PRODUCERS; i++) pthread_join(th[i], NULL);
-    CHECK(mailbox_peek(&shared) == NULL);
-    mailbox_free(&shared);
+    CHECK(vl__mailbox_peek(&shared) == NULL);
+    vl__mailbox_free(&shared);
 }
 
 int main(void) {

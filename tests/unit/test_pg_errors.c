@@ -25,34 +25,34 @@ static void test_sqlstates(void) {
         {"XX000", VL_EUPSTREAM},    {"P0001", VL_EUPSTREAM},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        vl_status got = pg_sqlstate_status(cases[i].code);
+        vl_status got = vl__pg_sqlstate_status(cases[i].code);
         if (got != cases[i].want)
             fprintf(stderr, "%s: got %s, want %s\n", cases[i].code, vl_status_name(got),
                     vl_status_name(cases[i].want));
         CHECK_ST(got, cases[i].want);
     }
-    CHECK_ST(pg_sqlstate_status(NULL), VL_EUPSTREAM);
-    CHECK_ST(pg_sqlstate_status("4"), VL_EUPSTREAM);
+    CHECK_ST(vl__pg_sqlstate_status(NULL), VL_EUPSTREAM);
+    CHECK_ST(vl__pg_sqlstate_status("4"), VL_EUPSTREAM);
     /* the retryable ones are exactly the transient ones */
-    CHECK(vl_status_retryable(pg_sqlstate_status("40001")));
-    CHECK(vl_status_retryable(pg_sqlstate_status("53100")));
-    CHECK(!vl_status_retryable(pg_sqlstate_status("42P01")));
-    CHECK(!vl_status_retryable(pg_sqlstate_status("28P01")));
+    CHECK(vl_status_retryable(vl__pg_sqlstate_status("40001")));
+    CHECK(vl_status_retryable(vl__pg_sqlstate_status("53100")));
+    CHECK(!vl_status_retryable(vl__pg_sqlstate_status("42P01")));
+    CHECK(!vl_status_retryable(vl__pg_sqlstate_status("28P01")));
 }
 
 static void test_connect_messages(void) {
-    CHECK_ST(pg_connect_status("connection to server at \"127.0.0.1\", port 1 failed: "
+    CHECK_ST(vl__pg_connect_status("connection to server at \"127.0.0.1\", port 1 failed: "
                                "Connection refused\n\tIs the server running on that host"),
              VL_EUNAVAILABLE);
-    CHECK_ST(pg_connect_status("FATAL:  password authentication failed for user \"x\""),
+    CHECK_ST(vl__pg_connect_status("FATAL:  password authentication failed for user \"x\""),
              VL_EAUTH);
-    CHECK_ST(pg_connect_status("fe_sendauth: no password supplied"), VL_EAUTH);
-    CHECK_ST(pg_connect_status("FATAL:  pg_hba.conf rejects connection for host"), VL_EAUTH);
-    CHECK_ST(pg_connect_status("FATAL:  role \"nobody\" does not exist"), VL_EAUTH);
-    CHECK_ST(pg_connect_status("FATAL:  database \"nodb\" does not exist"), VL_ESCHEMA);
-    CHECK_ST(pg_connect_status("FATAL:  the database system is starting up"), VL_EUNAVAILABLE);
-    CHECK_ST(pg_connect_status("FATAL:  sorry, too many clients already"), VL_EOVERLOADED);
-    CHECK_ST(pg_connect_status(NULL), VL_EUNAVAILABLE);
+    CHECK_ST(vl__pg_connect_status("fe_sendauth: no password supplied"), VL_EAUTH);
+    CHECK_ST(vl__pg_connect_status("FATAL:  pg_hba.conf rejects connection for host"), VL_EAUTH);
+    CHECK_ST(vl__pg_connect_status("FATAL:  role \"nobody\" does not exist"), VL_EAUTH);
+    CHECK_ST(vl__pg_connect_status("FATAL:  database \"nodb\" does not exist"), VL_ESCHEMA);
+    CHECK_ST(vl__pg_connect_status("FATAL:  the database system is starting up"), VL_EUNAVAILABLE);
+    CHECK_ST(vl__pg_connect_status("FATAL:  sorry, too many clients already"), VL_EOVERLOADED);
+    CHECK_ST(vl__pg_connect_status(NULL), VL_EUNAVAILABLE);
 }
 
 static void test_options_checked(void) {
@@ -87,9 +87,9 @@ static void test_options_checked(void) {
 }
 
 static void test_timestamp_conversion(void) {
-    CHECK_EQ(pg_ms_to_ts(946684800000LL), 0); /* 2000-01-01 UTC */
-    CHECK_EQ(pg_ms_to_ts(946684800001LL), 1000);
-    CHECK_EQ(pg_ms_to_ts(0), -946684800000000LL);
+    CHECK_EQ(vl__pg_ms_to_ts(946684800000LL), 0); /* 2000-01-01 UTC */
+    CHECK_EQ(vl__pg_ms_to_ts(946684800001LL), 1000);
+    CHECK_EQ(vl__pg_ms_to_ts(0), -946684800000000LL);
 }
 
 int main(void) {
