@@ -118,8 +118,8 @@ typedef struct vl_pg_options {
 } vl_pg_options;
 
 /* Fills `o` with the defaults: no conninfo, table "vellir", create false,
- * purge true, commit_mode VL_PG_COMMIT_DEFAULT, every number 0 (its
- * default). */
+ * purge true, commit_mode VL_PG_COMMIT_ARRAYS, and each number's default
+ * (a number left 0 also means its default). */
 void vl_pg_options_init(vl_pg_options *o);
 
 /* Makes the upstream to pass to vl_open. Checks the options (the conninfo

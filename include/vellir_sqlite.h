@@ -146,8 +146,8 @@ typedef struct vl_sqlite_options {
 } vl_sqlite_options;
 
 /* Fills `o` with the defaults: path NULL (must be set), table "vellir",
- * create_table true, synchronous FULL, and 0 (the default) for every
- * number. */
+ * create_table true, synchronous FULL, and each number's default (a number
+ * left 0 also means its default). */
 void vl_sqlite_options_init(vl_sqlite_options *o);
 
 /* Makes an SQLite upstream for one service. Checks and copies the options

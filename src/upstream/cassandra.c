@@ -23,6 +23,7 @@
 #include "codec/utf8.h"
 #include "cql/conn.h"
 #include "util/clock.h"
+#include "util/options.h"
 #include "vellir_cassandra.h"
 
 #define Q_MAX 512
@@ -66,14 +67,37 @@ struct commit_job {
 
 /* ---- options ------------------------------------------------------------------ */
 
+#define U32(f, zero, def, min, max, why) \
+    VL_OPT_NUM(vl_cassandra_options, f, OPT_U32, zero, def, min, max, why)
+_Static_assert(sizeof(vl_cassandra_key) == sizeof(uint32_t), "key_type is a 32-bit row");
+_Static_assert(sizeof(vl_cassandra_consistency) == sizeof(uint32_t), "a 32-bit row");
+
+static const vl_opt_row options_table[] = {
+    VL_OPT_STR(vl_cassandra_options, host, "127.0.0.1",
+               "contact point: a numeric address, or localhost"),
+    VL_OPT_NUM(vl_cassandra_options, port, OPT_U16, OPT_ZERO_DEFAULT, 9042, 1, 65535,
+               "the native protocol's port"),
+    VL_OPT_STR(vl_cassandra_options, table, "vellir", "table name: a plain identifier"),
+    U32(key_type, OPT_ZERO_VALUE, VL_CASSANDRA_KEY_BLOB, VL_CASSANDRA_KEY_BLOB,
+        VL_CASSANDRA_KEY_TEXT, "a vl_cassandra_key"),
+    U32(consistency, OPT_ZERO_VALUE, VL_CASSANDRA_LOCAL_QUORUM, 0, VL_CASSANDRA_LOCAL_ONE,
+        "a vl_cassandra_consistency, not a SERIAL one"),
+    VL_OPT_BOOL(vl_cassandra_options, create, false, "create the keyspace and table if missing"),
+    U32(replication_factor, OPT_ZERO_DEFAULT, 1, 1, UINT32_MAX,
+        "of a keyspace vellir creates (SimpleStrategy)"),
+    U32(connect_timeout_ms, OPT_ZERO_DEFAULT, VL_CQL_CONNECT_TIMEOUT_MS_DEFAULT, 1, UINT32_MAX,
+        "a connection attempt gives up after this long"),
+    U32(request_timeout_ms, OPT_ZERO_DEFAULT, VL_CQL_REQUEST_TIMEOUT_MS_DEFAULT, 1, UINT32_MAX,
+        "a request unanswered this long fails VL_ETIMEOUT"),
+    U32(inflight, OPT_ZERO_DEFAULT, VL_CQL_INFLIGHT_DEFAULT, 1, VL_CQL_STREAMS_MAX,
+        "requests on the wire per shard connection (stream ids)"),
+};
+
+#define NROWS (sizeof options_table / sizeof options_table[0])
+
 void vl_cassandra_options_init(vl_cassandra_options *o) {
     memset(o, 0, sizeof *o);
-    o->host = "127.0.0.1";
-    o->port = 9042;
-    o->table = "vellir";
-    o->key_type = VL_CASSANDRA_KEY_BLOB;
-    o->consistency = VL_CASSANDRA_LOCAL_QUORUM;
-    o->replication_factor = 1;
+    vl__opt_defaults(options_table, NROWS, o);
 }
 
 static bool name_ok(const char *s) {
@@ -99,10 +123,10 @@ static bool host_ok(const char *h) {
     return strcmp(h, "localhost") == 0 || uv_ip4_addr(h, 1, &a4) == 0 || uv_ip6_addr(h, 1, &a6) == 0;
 }
 
-static vl_status check_options(const vl_cassandra_options *o) {
-    if (!name_ok(o->keyspace) || !name_ok(o->table ? o->table : "vellir")) return VL_EINVAL;
-    if (!host_ok(o->host ? o->host : "127.0.0.1")) return VL_EINVAL;
-    if (o->key_type != VL_CASSANDRA_KEY_BLOB && o->key_type != VL_CASSANDRA_KEY_TEXT) return VL_EINVAL;
+/* Fills the defaults into `o` (a copy) and checks it. */
+static vl_status check_options(vl_cassandra_options *o) {
+    if (!vl__opt_check(options_table, NROWS, o, NULL, 0)) return VL_EINVAL;
+    if (!name_ok(o->keyspace) || !name_ok(o->table) || !host_ok(o->host)) return VL_EINVAL;
     if (!consistency_ok((uint32_t)o->consistency)) return VL_EINVAL;
     if ((o->user == NULL) != (o->password == NULL)) return VL_EINVAL;
     return VL_OK;
@@ -129,7 +153,7 @@ static void build_queries(cass_ctx *c) {
     snprintf(c->q_keyspace, Q_MAX,
              "CREATE KEYSPACE IF NOT EXISTS \"%s\" WITH replication = "
              "{'class': 'SimpleStrategy', 'replication_factor': %u}",
-             ks, c->o.replication_factor ? c->o.replication_factor : 1);
+             ks, c->o.replication_factor);
     snprintf(c->q_table, Q_MAX,
              "CREATE TABLE IF NOT EXISTS \"%s\".\"%s\" (key %s PRIMARY KEY, value blob)", ks, t,
              c->o.key_type == VL_CASSANDRA_KEY_TEXT ? "text" : "blob");
@@ -393,9 +417,9 @@ static cql_conn_opts conn_opts(cass *u, bool with_keyspace) {
     o.user = c->user;
     o.password = c->password;
     o.keyspace = with_keyspace ? c->keyspace : NULL;
-    if (c->o.connect_timeout_ms) o.connect_timeout_ms = c->o.connect_timeout_ms;
-    if (c->o.request_timeout_ms) o.request_timeout_ms = c->o.request_timeout_ms;
-    if (c->o.inflight) o.inflight = c->o.inflight;
+    o.connect_timeout_ms = c->o.connect_timeout_ms;
+    o.request_timeout_ms = c->o.request_timeout_ms;
+    o.inflight = c->o.inflight;
     o.on_state = on_state;
     o.on_state_arg = u;
     return o;
@@ -476,17 +500,17 @@ static const vl_upstream_ops cass_ops = {
     .close = cs_close,
 };
 
-vl_status vl_cassandra_upstream(const vl_cassandra_options *o, vl_upstream *out) {
+vl_status vl_cassandra_upstream(const vl_cassandra_options *opts, vl_upstream *out) {
+    if (!opts || !out) return VL_EINVAL;
+    vl_cassandra_options checked = *opts, *o = &checked;
     vl_status st = check_options(o);
     if (st != VL_OK) return st;
     cass_ctx *c = calloc(1, sizeof *c);
     if (!c) return VL_ENOMEM;
     c->o = *o;
-    if (!c->o.port) c->o.port = 9042;
-    if (!c->o.replication_factor) c->o.replication_factor = 1;
-    c->host = sdup(o->host ? o->host : "127.0.0.1");
+    c->host = sdup(o->host);
     c->keyspace = sdup(o->keyspace);
-    c->table = sdup(o->table ? o->table : "vellir");
+    c->table = sdup(o->table);
     c->user = sdup(o->user);
     c->password = sdup(o->password);
     pthread_mutex_init(&c->schema_mu, NULL);

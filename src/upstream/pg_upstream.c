@@ -14,11 +14,43 @@
 #include <string.h>
 
 #include "upstream/pg_int.h"
+#include "util/options.h"
+
+/* ---- options: one table, vellir_pg.h names the numbers -------------------- */
+
+#define U32(f, def, max, why) \
+    VL_OPT_NUM(vl_pg_options, f, OPT_U32, OPT_ZERO_DEFAULT, def, 1, max, why)
+_Static_assert(sizeof(vl_pg_commit_mode) == sizeof(uint32_t), "commit_mode is a 32-bit row");
+
+static const vl_opt_row options_table[] = {
+    VL_OPT_STR(vl_pg_options, table, "vellir",
+               "table, optionally schema-qualified; each part an identifier"),
+    VL_OPT_BOOL(vl_pg_options, create, false, "create the table and its index if missing"),
+    VL_OPT_BOOL(vl_pg_options, purge, true, "shard 0 deletes expired rows in the background"),
+    /* Measured in docs/postgres.md: the array form is the faster. */
+    VL_OPT_NUM(vl_pg_options, commit_mode, OPT_U32, OPT_ZERO_DEFAULT, VL_PG_COMMIT_ARRAYS,
+               VL_PG_COMMIT_DEFAULT, VL_PG_COMMIT_ROWS, "a vl_pg_commit_mode"),
+    U32(connect_timeout_ms, VL_PG_CONNECT_TIMEOUT_MS_DEFAULT, UINT32_MAX,
+        "a connection attempt gives up after this long"),
+    U32(request_timeout_ms, VL_PG_REQUEST_TIMEOUT_MS_DEFAULT, UINT32_MAX,
+        "a request unanswered this long drops the connection"),
+    U32(reconnect_base_ms, VL_PG_RECONNECT_BASE_MS_DEFAULT, UINT32_MAX,
+        "the first reconnection attempt comes after this long"),
+    U32(reconnect_cap_ms, VL_PG_RECONNECT_CAP_MS_DEFAULT, UINT32_MAX,
+        "reconnection delays double up to this (not below reconnect_base_ms)"),
+    U32(inflight_max, VL_PG_INFLIGHT_DEFAULT, VL_PG_INFLIGHT_MAX,
+        "requests pipelined on one connection"),
+    U32(purge_interval_ms, VL_PG_PURGE_INTERVAL_MS_DEFAULT, UINT32_MAX,
+        "between purges of expired rows"),
+    U32(purge_batch, VL_PG_PURGE_BATCH_DEFAULT, VL_PG_PURGE_BATCH_MAX,
+        "most rows one purge statement deletes"),
+};
+
+#define NROWS (sizeof options_table / sizeof options_table[0])
 
 void vl_pg_options_init(vl_pg_options *o) {
     memset(o, 0, sizeof *o);
-    o->table = "vellir";
-    o->purge = true;
+    vl__opt_defaults(options_table, NROWS, o);
 }
 
 /* ---- checking the options ------------------------------------------------- */
@@ -47,25 +79,11 @@ static bool valid_conninfo(const char *c) {
     return true;
 }
 
-#define DEFAULT_IF_ZERO(f, v) \
-    do {                      \
-        if ((f) == 0) (f) = (v); \
-    } while (0)
-
+/* Fills the defaults into `o` (a copy) and checks it. */
 static vl_status check_options(vl_pg_options *o) {
-    if (!o->table) o->table = "vellir";
-    DEFAULT_IF_ZERO(o->connect_timeout_ms, VL_PG_CONNECT_TIMEOUT_MS_DEFAULT);
-    DEFAULT_IF_ZERO(o->request_timeout_ms, VL_PG_REQUEST_TIMEOUT_MS_DEFAULT);
-    DEFAULT_IF_ZERO(o->reconnect_base_ms, VL_PG_RECONNECT_BASE_MS_DEFAULT);
-    DEFAULT_IF_ZERO(o->reconnect_cap_ms, VL_PG_RECONNECT_CAP_MS_DEFAULT);
-    DEFAULT_IF_ZERO(o->inflight_max, VL_PG_INFLIGHT_DEFAULT);
-    DEFAULT_IF_ZERO(o->purge_interval_ms, VL_PG_PURGE_INTERVAL_MS_DEFAULT);
-    DEFAULT_IF_ZERO(o->purge_batch, VL_PG_PURGE_BATCH_DEFAULT);
-    /* Measured in docs/postgres.md: the array form is the faster. */
-    if (o->commit_mode == VL_PG_COMMIT_DEFAULT) o->commit_mode = VL_PG_COMMIT_ARRAYS;
+    if (!vl__opt_check(options_table, NROWS, o, NULL, 0)) return VL_EINVAL;
     if (!o->conninfo || !valid_conninfo(o->conninfo) || !valid_table(o->table) ||
-        o->commit_mode > VL_PG_COMMIT_ROWS || o->inflight_max > VL_PG_INFLIGHT_MAX ||
-        o->purge_batch > VL_PG_PURGE_BATCH_MAX || o->reconnect_cap_ms < o->reconnect_base_ms)
+        o->reconnect_cap_ms < o->reconnect_base_ms)
         return VL_EINVAL;
     return VL_OK;
 }

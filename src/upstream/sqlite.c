@@ -18,12 +18,35 @@
 #include <string.h>
 
 #include "upstream/sqlite_int.h"
+#include "util/options.h"
+
+/* ---- options: one table, vellir_limits.h names the numbers ---------------- */
+
+#define U32(f, zero, def, min, max, why) \
+    VL_OPT_NUM(vl_sqlite_options, f, OPT_U32, zero, def, min, max, why)
+_Static_assert(sizeof(vl_sqlite_sync) == sizeof(uint32_t), "synchronous is a 32-bit row");
+
+static const vl_opt_row options_table[] = {
+    VL_OPT_STR(vl_sqlite_options, table, "vellir",
+               "table name: [A-Za-z_][A-Za-z0-9_]*, at most VL_SQLITE_TABLE_NAME_MAX bytes"),
+    VL_OPT_BOOL(vl_sqlite_options, create_table, true, "create the table and its index if missing"),
+    U32(synchronous, OPT_ZERO_VALUE, VL_SQLITE_SYNC_FULL, VL_SQLITE_SYNC_OFF, VL_SQLITE_SYNC_FULL,
+        "SQLite's synchronous setting: a vl_sqlite_sync"),
+    U32(readers, OPT_ZERO_DEFAULT, VL_SQLITE_READERS_DEFAULT, 1, VL_SQLITE_READERS_MAX,
+        "reader threads, one connection each"),
+    U32(group_max, OPT_ZERO_DEFAULT, VL_SQLITE_GROUP_MAX_DEFAULT, 1, VL_SQLITE_GROUP_MAX,
+        "most commit batches in one transaction (1: no group commit)"),
+    U32(busy_timeout_ms, OPT_ZERO_DEFAULT, VL_SQLITE_BUSY_TIMEOUT_MS_DEFAULT, 1, UINT32_MAX,
+        "how long a connection waits for another program's lock"),
+    U32(purge_interval_ms, OPT_ZERO_DEFAULT, VL_SQLITE_PURGE_INTERVAL_MS_DEFAULT, 1, UINT32_MAX,
+        "between purges of expired rows (VL_SQLITE_PURGE_OFF: never)"),
+    U32(purge_rows, OPT_ZERO_DEFAULT, VL_SQLITE_PURGE_ROWS_DEFAULT, 1, VL_SQLITE_PURGE_ROWS_MAX,
+        "most rows one purge pass deletes"),
+};
 
 void vl_sqlite_options_init(vl_sqlite_options *o) {
     memset(o, 0, sizeof *o);
-    o->table = "vellir";
-    o->create_table = true;
-    o->synchronous = VL_SQLITE_SYNC_FULL;
+    vl__opt_defaults(options_table, sizeof options_table / sizeof options_table[0], o);
 }
 
 /* ---- threads --------------------------------------------------------------- */
@@ -171,12 +194,12 @@ static bool valid_table(const char *t) {
     return true;
 }
 
-static bool valid_options(const vl_sqlite_options *o) {
-    if (!o || !o->path || !o->path[0]) return false;
-    if (o->table && !valid_table(o->table)) return false;
-    if ((unsigned)o->synchronous > VL_SQLITE_SYNC_FULL) return false;
-    if (o->readers > VL_SQLITE_READERS_MAX || o->group_max > VL_SQLITE_GROUP_MAX) return false;
-    return o->purge_rows <= VL_SQLITE_PURGE_ROWS_MAX;
+/* Fills the defaults into `o` (the caller's copy) and checks it. */
+static bool valid_options(vl_sqlite_options *o) {
+    if (!o->path || !o->path[0]) return false;
+    if (!vl__opt_check(options_table, sizeof options_table / sizeof options_table[0], o, NULL, 0))
+        return false;
+    return valid_table(o->table);
 }
 
 static char *dup_or_null(const char *p, bool *ok) {
@@ -186,20 +209,20 @@ static char *dup_or_null(const char *p, bool *ok) {
     return d;
 }
 
-#define OR_DEFAULT(v, d) ((v) ? (v) : (d))
-
 static void copy_numbers(sq_shared *s, const vl_sqlite_options *o) {
     s->create_table = o->create_table;
     s->sync = (int)o->synchronous;
-    s->nreaders = OR_DEFAULT(o->readers, VL_SQLITE_READERS_DEFAULT);
-    s->group_max = OR_DEFAULT(o->group_max, VL_SQLITE_GROUP_MAX_DEFAULT);
-    s->busy_ms = OR_DEFAULT(o->busy_timeout_ms, VL_SQLITE_BUSY_TIMEOUT_MS_DEFAULT);
-    s->purge_ms = OR_DEFAULT(o->purge_interval_ms, VL_SQLITE_PURGE_INTERVAL_MS_DEFAULT);
-    s->purge_rows = OR_DEFAULT(o->purge_rows, VL_SQLITE_PURGE_ROWS_DEFAULT);
+    s->nreaders = o->readers;
+    s->group_max = o->group_max;
+    s->busy_ms = o->busy_timeout_ms;
+    s->purge_ms = o->purge_interval_ms;
+    s->purge_rows = o->purge_rows;
 }
 
-vl_status vl_sqlite_upstream(const vl_sqlite_options *o, vl_upstream *out) {
-    if (!out || !valid_options(o)) return VL_EINVAL;
+vl_status vl_sqlite_upstream(const vl_sqlite_options *opts, vl_upstream *out) {
+    if (!out || !opts) return VL_EINVAL;
+    vl_sqlite_options checked = *opts, *o = &checked;
+    if (!valid_options(o)) return VL_EINVAL;
     sq_shared *s = calloc(1, sizeof *s);
     if (!s) return VL_ENOMEM;
     pthread_mutex_init(&s->mu, NULL);
@@ -207,7 +230,7 @@ vl_status vl_sqlite_upstream(const vl_sqlite_options *o, vl_upstream *out) {
     copy_numbers(s, o);
     bool ok = vl__sq_queue_init(&s->commits) == VL_OK && vl__sq_queue_init(&s->loads) == VL_OK;
     s->path = dup_or_null(o->path, &ok);
-    s->table = dup_or_null(o->table ? o->table : "vellir", &ok);
+    s->table = dup_or_null(o->table, &ok);
     s->vfs = dup_or_null(o->vfs, &ok);
     s->readers = calloc(s->nreaders, sizeof *s->readers);
     s->wjobs = calloc(s->group_max, sizeof *s->wjobs);

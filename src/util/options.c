@@ -10,10 +10,12 @@
 
 static uint64_t get(const vl_opt_row *r, const void *opts) {
     const char *p = (const char *)opts + r->offset;
+    uint16_t u16;
     uint32_t u32;
     uint64_t u64;
     bool b;
     switch ((vl_opt_kind)r->kind) {
+    case OPT_U16: memcpy(&u16, p, sizeof u16); return u16;
     case OPT_U32: memcpy(&u32, p, sizeof u32); return u32;
     case OPT_U64: memcpy(&u64, p, sizeof u64); return u64;
     case OPT_BOOL: memcpy(&b, p, sizeof b); return b;
@@ -24,9 +26,11 @@ static uint64_t get(const vl_opt_row *r, const void *opts) {
 
 static void set(const vl_opt_row *r, void *opts, uint64_t v) {
     char *p = (char *)opts + r->offset;
+    uint16_t u16 = (uint16_t)v;
     uint32_t u32 = (uint32_t)v;
     bool b = v != 0;
     switch ((vl_opt_kind)r->kind) {
+    case OPT_U16: memcpy(p, &u16, sizeof u16); break;
     case OPT_U32: memcpy(p, &u32, sizeof u32); break;
     case OPT_U64: memcpy(p, &v, sizeof v); break;
     case OPT_BOOL: memcpy(p, &b, sizeof b); break;
@@ -55,7 +59,8 @@ bool vl__opt_check(const vl_opt_row *t, size_t n, void *opts, char *why, size_t 
         if (v == 0 && r->zero == OPT_ZERO_DEFAULT) set(r, opts, v = r->def);
         if (v == 0 && r->zero == OPT_ZERO_AUTO) continue;
         if (v >= r->min && v <= r->max) continue;
-        snprintf(why, cap, "%s = %llu is outside [%llu, %llu]: %s", r->name,
+        if (why)
+            snprintf(why, cap, "%s = %llu is outside [%llu, %llu]: %s", r->name,
                  (unsigned long long)v, (unsigned long long)r->min,
                  (unsigned long long)r->max, r->why);
         return false;

@@ -6,7 +6,8 @@
  * Owns: vl_opt_row and the functions that apply a table to a struct.
  * Threads: pure functions over the caller's struct; any thread.
  *
- * A row describes an unsigned integer field (uint32_t or uint64_t), a bool,
+ * A row describes an unsigned integer field (16, 32 or 64 bits; an enum
+ * counts as 32), a bool,
  * or a string (const char *, whose default is a string literal). What a
  * zero means is part of the row: "use the default" (the C idiom vellir's
  * option structs follow: a zeroed struct is a valid request for defaults),
@@ -20,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum vl_opt_kind { OPT_U32 = 1, OPT_U64, OPT_BOOL, OPT_STR } vl_opt_kind;
+typedef enum vl_opt_kind { OPT_U16 = 1, OPT_U32, OPT_U64, OPT_BOOL, OPT_STR } vl_opt_kind;
 
 typedef enum vl_opt_zero {
     OPT_ZERO_DEFAULT = 0, /* 0 (or NULL) means the default */
@@ -52,7 +53,8 @@ typedef struct vl_opt_row {
 void vl__opt_defaults(const vl_opt_row *t, size_t n, void *opts);
 /* Replaces each zero that means "the default" by the default, then checks
  * every number against its range. Returns true if all are in range; else
- * false, with a sentence naming the first field out of range in `why`. */
+ * false, with a sentence naming the first field out of range in `why`
+ * (if not NULL). */
 bool vl__opt_check(const vl_opt_row *t, size_t n, void *opts, char *why, size_t cap);
 
 #endif
