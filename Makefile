@@ -16,6 +16,17 @@
 
 CC ?= cc
 PKGS := libuv libcbor libxxhash sqlite3 libpq
+# Linked besides PKGS (vellir.pc's Libs.private).
+SYS_LIBS := -lm -pthread
+
+# The version is written once, in include/vellir.h (VELLIR_VERSION_MAJOR,
+# _MINOR, _PATCH); the shared library's names and vellir.pc take it from there.
+VERSION := $(shell awk '$$2 ~ /^VELLIR_VERSION_(MAJOR|MINOR|PATCH)$$/ \
+                        { printf "%s%s", sep, $$3; sep = "." }' include/vellir.h)
+ifneq ($(words $(subst ., ,$(VERSION))),3)
+$(error cannot read the version from include/vellir.h (got "$(VERSION)"))
+endif
+VERSION_MAJOR := $(firstword $(subst ., ,$(VERSION)))
 
 ifeq ($(ASAN),1)
 MODE := asan
@@ -50,12 +61,25 @@ INC_server := -Iinclude -Iserver
 INC_examples := -Iinclude
 INC_tests := -Iinclude -Isrc -Iserver -Itests/support -Ibench
 INC_bench := -Iinclude -Isrc -Ibench
+# The library's objects serve the static and the shared library alike:
+# position independent, and exporting only what the public headers declare
+# VL_API (vellir.h).
+CFLAGS_src := -fPIC -fvisibility=hidden
 LDFLAGS := $(SAN) -pthread
-LDLIBS := $(PKG_LIBS) -lm
+LDLIBS := $(PKG_LIBS) $(SYS_LIBS)
 
 LIB_SRC := $(sort $(wildcard src/*/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
 LIB := $(B)/libvellir.a
+# The shared library, libvellir.so.0.1.0 with soname libvellir.so.0, and its
+# two links. Only programs outside the tree link it; the tests, benchmarks
+# and the server link libvellir.a, since they use internals.
+SONAME := libvellir.so.$(VERSION_MAJOR)
+SO := $(B)/libvellir.so.$(VERSION)
+SO_LINKS := $(B)/$(SONAME) $(B)/libvellir.so
+# -z defs: every symbol the library uses comes from a library it names
+# (not under a sanitizer: the program brings the sanitizer's runtime).
+SO_LDFLAGS := -shared -Wl,-soname,$(SONAME) $(if $(SAN),,-Wl,-z,defs)
 
 # The server's code, less its main(), is a library too, so tests link it.
 SRV_SRC := $(filter-out server/main.c,$(sort $(wildcard server/*.c)))
@@ -84,17 +108,31 @@ BENCH_BIN := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
         server-test
 all: lib $(SERVER) examples bench $(TEST_BIN) $(PG_TEST_BIN) $(CASS_TEST_BIN)
 
-lib: $(LIB)
+lib: $(LIB) $(SO) $(SO_LINKS)
+
+# The top directory of the source being compiled (src, server, tests, ...).
+top = $(firstword $(subst /, ,$<))
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC $<")
-	$(Q)$(CC) $(CFLAGS) $(INC_$(firstword $(subst /, ,$<))) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(INC_$(top)) $(CFLAGS_$(top)) -MMD -MP -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(Q)rm -f $@
 	$(Q)ar rcs $@ $^
+
+$(SO): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD $@")
+	$(Q)$(CC) $(SO_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/$(SONAME): $(SO)
+	$(Q)ln -sf $(notdir $<) $@
+
+$(B)/libvellir.so: $(B)/$(SONAME)
+	$(Q)ln -sf $(notdir $<) $@
 
 $(B)/libvellir-server.a: $(SRV_OBJ)
 	@mkdir -p $(dir $@)
