@@ -9,6 +9,9 @@
 #   make fuzz-replay     replay every fuzz corpus through its harness (any CC)
 #   make server-test     vellir-server against redis-cli, redis-py, hiredis and
 #                        redis-server (tests/server/run.sh); any mode
+#   make install         headers, libvellir.a, libvellir.so, vellir.pc and
+#                        vellir-server under PREFIX (/usr/local); DESTDIR,
+#                        LIBDIR, ... as usual; make uninstall removes them
 #
 # Each mode and compiler has its own build directory, so they never mix.
 # Why a Makefile: the tree is small, pkg-config finds every dependency, and
@@ -105,7 +108,7 @@ BENCH_BIN := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 .SECONDARY:
 
 .PHONY: test-pg test-cassandra all lib test examples bench clean fuzz fuzz-replay print-builddir \
-        server-test
+        server-test install uninstall FORCE
 all: lib $(SERVER) examples bench $(TEST_BIN) $(PG_TEST_BIN) $(CASS_TEST_BIN)
 
 lib: $(LIB) $(SO) $(SO_LINKS)
@@ -212,6 +215,38 @@ server-test: $(SERVER) $(HIREDIS_TEST)
 
 print-builddir:
 	@echo $(B)
+
+# ---- make install / make uninstall --------------------------------------------
+# Installs what the current mode built (build/default unless ASAN=1, CC=...).
+# Run ldconfig after installing into a system directory outside DESTDIR.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+HEADERS := $(sort $(wildcard include/*.h))
+
+# vellir.pc is made anew on every install, as PREFIX and LIBDIR may change.
+$(B)/vellir.pc: vellir.pc.in FORCE
+	@mkdir -p $(dir $@)
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	        -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	        -e 's|@REQUIRES_PRIVATE@|$(PKGS)|' -e 's|@LIBS_PRIVATE@|$(SYS_LIBS)|' $< > $@
+
+install: lib $(SERVER) $(B)/vellir.pc
+	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 $(LIB) $(SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(notdir $(SO)) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libvellir.so
+	install -m 644 $(B)/vellir.pc $(DESTDIR)$(PKGCONFIGDIR)/
+	$(if $(SERVER),install -d $(DESTDIR)$(BINDIR))
+	$(if $(SERVER),install -m 755 $(SERVER) $(DESTDIR)$(BINDIR)/)
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/,$(notdir $(HEADERS)))
+	rm -f $(addprefix $(DESTDIR)$(LIBDIR)/,libvellir.a $(notdir $(SO)) $(SONAME) libvellir.so)
+	rm -f $(DESTDIR)$(PKGCONFIGDIR)/vellir.pc $(DESTDIR)$(BINDIR)/vellir-server
 
 clean:
 	rm -rf build
