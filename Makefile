@@ -1,6 +1,7 @@
 # vellir -- build with make.
 #
-#   make                 library, examples, benchmarks (build/default)
+#   make                 library (.a and .so), server, examples, benchmarks,
+#                        test programs (build/default)
 #   make test            build and run the unit and scenario tests
 #   make ASAN=1 test     the same under AddressSanitizer + UBSan (build/asan)
 #   make TSAN=1 test     the same under ThreadSanitizer (build/tsan)
@@ -229,6 +230,7 @@ HEADERS := $(sort $(wildcard include/*.h))
 # vellir.pc is made anew on every install, as PREFIX and LIBDIR may change.
 $(B)/vellir.pc: vellir.pc.in FORCE
 	@mkdir -p $(dir $@)
+	$(Q)rm -f $@
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	        -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
 	        -e 's|@REQUIRES_PRIVATE@|$(PKGS)|' -e 's|@LIBS_PRIVATE@|$(SYS_LIBS)|' $< > $@
