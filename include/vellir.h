@@ -101,7 +101,7 @@ extern "C" {
 #define VELLIR_VERSION_NUMBER \
     (VELLIR_VERSION_MAJOR * 10000 + VELLIR_VERSION_MINOR * 100 + VELLIR_VERSION_PATCH)
 /* The same as a string literal: "0.1.0". */
-#define VELLIR_VERSION                                                       \
+#define VELLIR_VERSION                                                              \
     VL_STRINGIFY_(VELLIR_VERSION_MAJOR) "." VL_STRINGIFY_(VELLIR_VERSION_MINOR) "." \
     VL_STRINGIFY_(VELLIR_VERSION_PATCH)
 #define VL_STRINGIFY_(x) VL_STRINGIFY2_(x)
@@ -117,8 +117,8 @@ extern "C" {
 #define VL_API
 #endif
 
-/* The version of the library the program runs with, which is not the
- * headers' when libvellir is a shared library installed apart from the
+/* The version of the library the program runs with, which can differ from
+ * the headers' when libvellir is a shared library installed apart from the
  * program: vl_version() is the library's VELLIR_VERSION and
  * vl_version_number() its VELLIR_VERSION_NUMBER. A program that wants to
  * know it runs with a library at least as new as its headers checks once,
