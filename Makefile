@@ -1,6 +1,7 @@
 # vellir -- build with make.
 #
-#   make                 library, examples, benchmarks (build/default)
+#   make                 library (.a and .so), server, examples, benchmarks,
+#                        test programs (build/default)
 #   make test            build and run the unit and scenario tests
 #   make ASAN=1 test     the same under AddressSanitizer + UBSan (build/asan)
 #   make TSAN=1 test     the same under ThreadSanitizer (build/tsan)
@@ -10,6 +11,9 @@
 #   make server-test     vellir-server against redis-cli, redis-py, hiredis and
 #                        redis-server (tests/server/run.sh); any mode
 #   make check-layers    the layering rules (scripts/check-layers.py)
+#   make install         headers, libvellir.a, libvellir.so, vellir.pc and
+#                        vellir-server under PREFIX (/usr/local); DESTDIR,
+#                        LIBDIR, ... as usual; make uninstall removes them
 #
 # Each mode and compiler has its own build directory, so they never mix.
 # Why a Makefile: the tree is small, pkg-config finds every dependency, and
@@ -17,6 +21,17 @@
 
 CC ?= cc
 PKGS := libuv libcbor libxxhash sqlite3 libpq
+# Linked besides PKGS (vellir.pc's Libs.private).
+SYS_LIBS := -lm -pthread
+
+# The version is written once, in include/vellir.h (VELLIR_VERSION_MAJOR,
+# _MINOR, _PATCH); the shared library's names and vellir.pc take it from there.
+VERSION := $(shell awk '$$2 ~ /^VELLIR_VERSION_(MAJOR|MINOR|PATCH)$$/ \
+                        { printf "%s%s", sep, $$3; sep = "." }' include/vellir.h)
+ifneq ($(words $(subst ., ,$(VERSION))),3)
+$(error cannot read the version from include/vellir.h (got "$(VERSION)"))
+endif
+VERSION_MAJOR := $(firstword $(subst ., ,$(VERSION)))
 
 ifeq ($(ASAN),1)
 MODE := asan
@@ -51,12 +66,25 @@ INC_server := -Iinclude -Iserver
 INC_examples := -Iinclude
 INC_tests := -Iinclude -Isrc -Iserver -Itests/support -Ibench
 INC_bench := -Iinclude -Isrc -Ibench
+# The library's objects serve the static and the shared library alike:
+# position independent, and exporting only what the public headers declare
+# VL_API (vellir.h).
+CFLAGS_src := -fPIC -fvisibility=hidden
 LDFLAGS := $(SAN) -pthread
-LDLIBS := $(PKG_LIBS) -lm
+LDLIBS := $(PKG_LIBS) $(SYS_LIBS)
 
 LIB_SRC := $(sort $(wildcard src/*/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/obj/%.o)
 LIB := $(B)/libvellir.a
+# The shared library, libvellir.so.0.1.0 with soname libvellir.so.0, and its
+# two links. Only programs outside the tree link it; the tests, benchmarks
+# and the server link libvellir.a, since they use internals.
+SONAME := libvellir.so.$(VERSION_MAJOR)
+SO := $(B)/libvellir.so.$(VERSION)
+SO_LINKS := $(B)/$(SONAME) $(B)/libvellir.so
+# -z defs: every symbol the library uses comes from a library it names
+# (not under a sanitizer: the program brings the sanitizer's runtime).
+SO_LDFLAGS := -shared -Wl,-soname,$(SONAME) $(if $(SAN),,-Wl,-z,defs)
 
 # The server's code, less its main(), is a library too, so tests link it.
 SRV_SRC := $(filter-out server/main.c,$(sort $(wildcard server/*.c)))
@@ -82,20 +110,44 @@ BENCH_BIN := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 .SECONDARY:
 
 .PHONY: test-pg test-cassandra all lib test examples bench clean fuzz fuzz-replay print-builddir \
-        server-test check-layers
+        server-test check-layers install uninstall FORCE
 all: lib $(SERVER) examples bench $(TEST_BIN) $(PG_TEST_BIN) $(CASS_TEST_BIN)
 
-lib: $(LIB)
+lib: $(LIB) $(SO) $(SO_LINKS)
 
-$(B)/obj/%.o: %.c
+# The top directory of the source being compiled (src, server, tests, ...).
+top = $(firstword $(subst /, ,$<))
+
+# Objects depend on the flags they were built with, written to $(B)/flags:
+# a change of flags (a merge that adds -fPIC, say) rebuilds them, which make
+# would not notice by itself.
+FLAGS_FILE := $(B)/flags
+FLAGS_NOW := $(CC) $(CFLAGS) $(CFLAGS_src) $(INC_src) $(INC_server) $(INC_tests)
+ifneq ($(file < $(FLAGS_FILE)),$(FLAGS_NOW))
+$(shell mkdir -p $(B))
+$(file > $(FLAGS_FILE),$(FLAGS_NOW))
+endif
+
+$(B)/obj/%.o: %.c $(FLAGS_FILE)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC $<")
-	$(Q)$(CC) $(CFLAGS) $(INC_$(firstword $(subst /, ,$<))) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(INC_$(top)) $(CFLAGS_$(top)) -MMD -MP -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(Q)rm -f $@
 	$(Q)ar rcs $@ $^
+
+$(SO): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD $@")
+	$(Q)$(CC) $(SO_LDFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/$(SONAME): $(SO)
+	$(Q)ln -sf $(notdir $<) $@
+
+$(B)/libvellir.so: $(B)/$(SONAME)
+	$(Q)ln -sf $(notdir $<) $@
 
 $(B)/libvellir-server.a: $(SRV_OBJ)
 	@mkdir -p $(dir $@)
@@ -176,11 +228,44 @@ server-test: $(SERVER) $(HIREDIS_TEST)
 # The layering of docs/architecture.md, kept: includes by folder, no
 # hand-copied prototypes, exported symbols (vl_ public, vl__ internal), and a
 # file-level call graph without circles (scripts/check-layers.py says how).
-check-layers: $(LIB) $(SERVER)
-	@scripts/check-layers.py --objs $(B)/obj --lib $(LIB)
+check-layers: $(LIB) $(SO) $(SERVER)
+	@scripts/check-layers.py --objs $(B)/obj --lib $(LIB) --so $(SO)
 
 print-builddir:
 	@echo $(B)
+
+# ---- make install / make uninstall --------------------------------------------
+# Installs what the current mode built (build/default unless ASAN=1, CC=...).
+# Run ldconfig after installing into a system directory outside DESTDIR.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+HEADERS := $(sort $(wildcard include/*.h))
+
+# vellir.pc is made anew on every install, as PREFIX and LIBDIR may change.
+$(B)/vellir.pc: vellir.pc.in FORCE
+	@mkdir -p $(dir $@)
+	$(Q)rm -f $@
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	        -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	        -e 's|@REQUIRES_PRIVATE@|$(PKGS)|' -e 's|@LIBS_PRIVATE@|$(SYS_LIBS)|' $< > $@
+
+install: lib $(SERVER) $(B)/vellir.pc
+	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 644 $(HEADERS) $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 $(LIB) $(SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf $(notdir $(SO)) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libvellir.so
+	install -m 644 $(B)/vellir.pc $(DESTDIR)$(PKGCONFIGDIR)/
+	$(if $(SERVER),install -d $(DESTDIR)$(BINDIR))
+	$(if $(SERVER),install -m 755 $(SERVER) $(DESTDIR)$(BINDIR)/)
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(INCLUDEDIR)/,$(notdir $(HEADERS)))
+	rm -f $(addprefix $(DESTDIR)$(LIBDIR)/,libvellir.a $(notdir $(SO)) $(SONAME) libvellir.so)
+	rm -f $(DESTDIR)$(PKGCONFIGDIR)/vellir.pc $(DESTDIR)$(BINDIR)/vellir-server
 
 clean:
 	rm -rf build

@@ -2,8 +2,9 @@
  * vellir.h -- libvellir, a write-back / read-through cache in front of a
  * database. This header is the manual: read it top to bottom.
  *
- * Owns: the whole public API of the cache (service, value types, requests,
- * statuses, statistics). Upstream authors also read vellir_upstream.h.
+ * Owns: the whole public API of the cache (version, service, value types,
+ * requests, statuses, statistics). Upstream authors also read
+ * vellir_upstream.h.
  * Threads: every function here may be called from any thread, except where a
  * function says otherwise.
  *
@@ -84,54 +85,129 @@
 extern "C" {
 #endif
 
-#define VELLIR_VERSION "0.1.0"
+/* ==== Version and linkage ============================================= */
+
+/* The version of these headers. MINOR and PATCH stay below 100, so
+ * VELLIR_VERSION_NUMBER (major * 10000 + minor * 100 + patch: 100 for 0.1.0)
+ * orders versions as integers do. A release that breaks the ABI (a function
+ * removed or changed, a struct laid out anew, a status renumbered) raises
+ * MAJOR, and the shared library's soname carries MAJOR (libvellir.so.0): a
+ * program runs with the library of its MAJOR whose MINOR.PATCH is at least
+ * the one it was built against. These three lines are the only place the
+ * version is written: the Makefile and vellir.pc read it from here. */
+#define VELLIR_VERSION_MAJOR 0
+#define VELLIR_VERSION_MINOR 1
+#define VELLIR_VERSION_PATCH 0
+#define VELLIR_VERSION_NUMBER \
+    (VELLIR_VERSION_MAJOR * 10000 + VELLIR_VERSION_MINOR * 100 + VELLIR_VERSION_PATCH)
+/* The same as a string literal: "0.1.0". */
+#define VELLIR_VERSION                                                              \
+    VL_STRINGIFY_(VELLIR_VERSION_MAJOR) "." VL_STRINGIFY_(VELLIR_VERSION_MINOR) "." \
+    VL_STRINGIFY_(VELLIR_VERSION_PATCH)
+#define VL_STRINGIFY_(x) VL_STRINGIFY2_(x)
+#define VL_STRINGIFY2_(x) #x
+
+/* Every function of the public headers is declared VL_API: exported from
+ * libvellir.so. The library is compiled with -fvisibility=hidden, so nothing
+ * else of it is exported: its internals' names are not part of the ABI, and
+ * calls between them need no indirection. */
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define VL_API __attribute__((visibility("default")))
+#else
+#define VL_API
+#endif
+
+/* The version of the library the program runs with, which can differ from
+ * the headers' when libvellir is a shared library installed apart from the
+ * program: vl_version() is the library's VELLIR_VERSION and
+ * vl_version_number() its VELLIR_VERSION_NUMBER. A program that wants to
+ * know it runs with a library at least as new as its headers checks once,
+ * at start:
+ *
+ *     unsigned v = vl_version_number();
+ *     if (v / 10000 != VELLIR_VERSION_MAJOR || v < VELLIR_VERSION_NUMBER)
+ *         ... built with VELLIR_VERSION, running with vl_version() ...
+ *
+ * Any thread. */
+VL_API const char *vl_version(void);
+VL_API unsigned vl_version_number(void);
 
 /* ==== Statuses ========================================================= */
 
-/* One status enum for the whole library and every upstream. vl_strerror
- * gives a sentence for each; vl_status_name gives the identifier. */
+/* One status enum for the whole library and every upstream, made from the
+ * list below: each status's identifier, its number, whether it is retryable
+ * (1) and its sentence. vl_strerror gives the sentence, vl_status_name the
+ * identifier and vl_status_retryable the flag, all from this list.
+ *
+ * The numbers are stable: a status keeps its number for ever, so a number
+ * that was logged, stored or sent over a wire keeps its meaning. The list is
+ * append only: a new status takes the next number at the end, and no status
+ * is ever renumbered, reused or removed. The numbers are dense, 0 ..
+ * VL_STATUS_COUNT - 1 (src/util/status.c refuses to compile otherwise, and
+ * tests/unit/test_status.c pins every one).
+ *
+ * VL_OK through VL_EUNCOMMITTED are the cache's own answers. VL_EUNAVAILABLE
+ * through VL_EUPSTREAM are what upstreams report (vellir_upstream.h):
+ * VL_EQUERY is a statement the database rejected (syntax, invalid),
+ * VL_EUPSTREAM any other failure. VL_EINTERNAL is a bug in vellir; please
+ * report it.
+ *
+ * Retryable are the failures worth retrying as they are: an upstream that
+ * is unavailable, timed out, overloaded, failed I/O, ran out of disk space
+ * or hit a conflict, and running out of memory. A commit that fails with a
+ * retryable status keeps its IMMEDIATE writers waiting through
+ * vl_options.retry's attempts; any other status is reported to them at
+ * once. Either way the key stays dirty and is retried. */
+#define VL_STATUS_LIST(X)                                                                  \
+    X(VL_OK,            0, 0, "ok")                                                        \
+    X(VL_ENOTFOUND,     1, 0, "key not found")                                             \
+    X(VL_ENOTCACHED,    2, 0, "key not resident in the cache")                             \
+    X(VL_EBUSY,         3, 0, "shard mailbox full (busy); retry later")                    \
+    X(VL_EFULL,         4, 0, "cache full: at its bound with nothing evictable "           \
+                              "(all dirty or loading); a flush was started")               \
+    X(VL_ECLOSED,       5, 0, "service is shutting down or closed")                        \
+    X(VL_EINVAL,        6, 0, "invalid argument (or a blocking call on a shard thread)")   \
+    X(VL_ENOMEM,        7, 1, "out of memory")                                             \
+    X(VL_ETOOBIG,       8, 0, "key or value larger than its limit")                        \
+    X(VL_ECORRUPT,      9, 0, "stored value is corrupt: its bytes do not decode")          \
+    X(VL_EENCODE,      10, 0, "value type failed to encode the value")                     \
+    X(VL_EPENDING,     11, 0, "commit still failing: the value is kept dirty and retried " \
+                              "in the background")                                         \
+    X(VL_EUNCOMMITTED, 12, 0, "close gave up with dirty keys not committed")               \
+    X(VL_EUNAVAILABLE, 13, 1, "upstream unavailable or connection lost")                   \
+    X(VL_ETIMEOUT,     14, 1, "upstream timed out")                                        \
+    X(VL_EOVERLOADED,  15, 1, "upstream busy, locked or overloaded")                       \
+    X(VL_EIO,          16, 1, "upstream I/O error")                                        \
+    X(VL_ENOSPACE,     17, 1, "upstream out of disk space")                                \
+    X(VL_ECONFLICT,    18, 1, "upstream serialization failure or deadlock")                \
+    X(VL_ESCHEMA,      19, 0, "upstream table missing or of the wrong shape")              \
+    X(VL_EAUTH,        20, 0, "upstream refused credentials or permission")                \
+    X(VL_EQUERY,       21, 0, "upstream rejected the statement")                           \
+    X(VL_EUPSTREAM,    22, 0, "upstream failure")                                          \
+    X(VL_EINTERNAL,    23, 0, "internal error in vellir (a bug; please report it)")
+
 typedef enum vl_status {
-    VL_OK = 0,
-    VL_ENOTFOUND,    /* the key has no value */
-    VL_ENOTCACHED,   /* vl_read_cached: the key is not resident */
-    VL_EBUSY,        /* the shard's mailbox is full; try again later */
-    VL_EFULL,        /* the cache is at its bound and nothing is evictable */
-    VL_ECLOSED,      /* the service is shutting down or closed */
-    VL_EINVAL,       /* a bad argument, or a blocking call on a shard thread */
-    VL_ENOMEM,       /* out of memory */
-    VL_ETOOBIG,      /* a key or value is larger than its limit */
-    VL_ECORRUPT,     /* stored bytes did not decode as a value */
-    VL_EENCODE,      /* the value type failed to encode a value */
-    VL_EPENDING,     /* the commit is still failing; the value is kept and retried */
-    VL_EUNCOMMITTED, /* close gave up with dirty keys it could not commit */
-    VL_EUNAVAILABLE, /* upstream unreachable or connection lost (retryable) */
-    VL_ETIMEOUT,     /* upstream timed out (retryable) */
-    VL_EOVERLOADED,  /* upstream busy, locked or overloaded (retryable) */
-    VL_EIO,          /* upstream I/O error (retryable) */
-    VL_ENOSPACE,     /* upstream out of disk space (retryable) */
-    VL_ECONFLICT,    /* upstream serialization failure or deadlock (retryable) */
-    VL_ESCHEMA,      /* upstream table missing or of the wrong shape */
-    VL_EAUTH,        /* upstream refused credentials or permission */
-    VL_EQUERY,       /* upstream rejected a statement (syntax, invalid) */
-    VL_EUPSTREAM,    /* any other upstream failure (not retried by default) */
-    VL_EINTERNAL,    /* a bug in vellir; please report it */
-    VL_STATUS_COUNT
+#define VL_STATUS_ENUM_(name, number, retryable, sentence) name = number,
+    VL_STATUS_LIST(VL_STATUS_ENUM_)
+#undef VL_STATUS_ENUM_
+    VL_STATUS_COUNT /* one past the last number */
 } vl_status;
 
-/* A sentence for `s`, e.g. "shard mailbox full (busy)". Never NULL. */
-const char *vl_strerror(vl_status s);
-/* The identifier of `s`, e.g. "VL_EBUSY". Never NULL. */
-const char *vl_status_name(vl_status s);
-/* True for upstream failures worth retrying (unavailable, timeout,
- * overloaded, I/O, no space, conflict). */
-bool vl_status_retryable(vl_status s);
+/* The sentence of `s`, e.g. "shard mailbox full (busy); retry later";
+ * "unknown status" for a number not in the list. Never NULL. */
+VL_API const char *vl_strerror(vl_status s);
+/* The identifier of `s`, e.g. "VL_EBUSY"; "VL_E?" for a number not in the
+ * list. Never NULL. */
+VL_API const char *vl_status_name(vl_status s);
+/* The list's retryable flag of `s` (false for a number not in the list). */
+VL_API bool vl_status_retryable(vl_status s);
 
 /* ==== Time ============================================================= */
 
 /* The clock of every expires_at in this API: milliseconds since the Unix
  * epoch (CLOCK_REALTIME). A key whose expires_at is at or before vl_time_ms()
  * has expired. Any thread; no system call (vDSO). */
-int64_t vl_time_ms(void);
+VL_API int64_t vl_time_ms(void);
 
 /* ==== Byte buffers ===================================================== */
 
@@ -143,11 +219,11 @@ typedef struct vl_buf {
 } vl_buf;
 
 /* Appends `n` bytes. Returns VL_OK or VL_ENOMEM (the buffer is unchanged). */
-vl_status vl_buf_append(vl_buf *b, const void *p, size_t n);
+VL_API vl_status vl_buf_append(vl_buf *b, const void *p, size_t n);
 /* Makes room for `n` more bytes; returns a pointer to them, or NULL. The
  * caller writes them and then adds n to b->len. */
-uint8_t *vl_buf_reserve(vl_buf *b, size_t n);
-void vl_buf_free(vl_buf *b);
+VL_API uint8_t *vl_buf_reserve(vl_buf *b, size_t n);
+VL_API void vl_buf_free(vl_buf *b);
 
 /* ==== Durability policies ============================================== */
 
@@ -307,7 +383,7 @@ typedef struct vl_options {
  * VL_SPIN_US_DEFAULT, close_timeout_ms VL_CLOSE_TIMEOUT_MS_DEFAULT, no bounds,
  * sampled LRU with VL_EVICT_SAMPLES_DEFAULT samples and a pool of
  * VL_EVICT_POOL_DEFAULT, the VL_EXPIRE_* defaults, log to stderr. */
-void vl_options_init(vl_options *o);
+VL_API void vl_options_init(vl_options *o);
 
 /* ==== The service ====================================================== */
 
@@ -319,8 +395,8 @@ struct vl_upstream; /* vellir_upstream.h */
  * it owns `upstream` (vl_close releases it). On failure, nothing is started
  * and the caller still owns `upstream`. `opts` may be NULL for the defaults.
  * `type` must stay valid until vl_close returns. Blocking. */
-vl_status vl_open(const vl_options *opts, const vl_type *type,
-                  const struct vl_upstream *upstream, vl_service **out);
+VL_API vl_status vl_open(const vl_options *opts, const vl_type *type,
+                         const struct vl_upstream *upstream, vl_service **out);
 
 /* What vl_close could not do. */
 typedef struct vl_close_report {
@@ -333,7 +409,7 @@ typedef struct vl_close_report {
  * close_timeout_ms), and every upstream instance is closed. `done` runs once,
  * on a shard thread, when all shards have finished; its status is VL_OK or
  * VL_EUNCOMMITTED. May be called once. */
-vl_status vl_shutdown(vl_service *svc, void (*done)(void *arg, vl_status st), void *arg);
+VL_API vl_status vl_shutdown(vl_service *svc, void (*done)(void *arg, vl_status st), void *arg);
 
 /* Blocking: vl_shutdown, wait, join the shard threads, release the upstream,
  * free the service. Returns VL_OK or VL_EUNCOMMITTED (details in *report if
@@ -342,11 +418,11 @@ vl_status vl_shutdown(vl_service *svc, void (*done)(void *arg, vl_status st), vo
  * served, or answered VL_ECLOSED), but every such call must have returned
  * before vl_close is called: vl_close frees what they would touch. Callbacks
  * of accepted requests all run before vl_close returns. */
-vl_status vl_close(vl_service *svc, vl_close_report *report);
+VL_API vl_status vl_close(vl_service *svc, vl_close_report *report);
 
-uint32_t vl_shard_count(const vl_service *svc);
+VL_API uint32_t vl_shard_count(const vl_service *svc);
 /* The shard that owns `key` (stable for the life of the service). */
-uint32_t vl_shard_of(const vl_service *svc, const void *key, size_t key_len);
+VL_API uint32_t vl_shard_of(const vl_service *svc, const void *key, size_t key_len);
 
 /* ==== Reading ========================================================== */
 
@@ -364,12 +440,12 @@ typedef struct vl_view {
 typedef void (*vl_read_cb)(void *arg, vl_status status, const vl_view *view);
 
 /* Reads `key`, loading it from the upstream if it is not resident. */
-vl_status vl_read(vl_service *svc, const void *key, size_t key_len,
-                  vl_read_cb cb, void *arg);
+VL_API vl_status vl_read(vl_service *svc, const void *key, size_t key_len,
+                         vl_read_cb cb, void *arg);
 /* Reads `key` only if resident and loaded; never loads. Otherwise the
  * callback gets VL_ENOTCACHED. */
-vl_status vl_read_cached(vl_service *svc, const void *key, size_t key_len,
-                         vl_read_cb cb, void *arg);
+VL_API vl_status vl_read_cached(vl_service *svc, const void *key, size_t key_len,
+                                vl_read_cb cb, void *arg);
 
 /* ==== Writing ========================================================== */
 
@@ -396,8 +472,8 @@ typedef void (*vl_done_cb)(void *arg, vl_status status);
  * DEFAULT-within and NOOP; after the upstream's ack for IMMEDIATE), or a
  * failure: the load's status, VL_EPENDING, or the upstream's permanent
  * error (the value is still kept dirty and retried). */
-vl_status vl_write(vl_service *svc, const void *key, size_t key_len,
-                   vl_write_fn fn, vl_done_cb done, void *arg);
+VL_API vl_status vl_write(vl_service *svc, const void *key, size_t key_len,
+                          vl_write_fn fn, vl_done_cb done, void *arg);
 
 /* A write that does not depend on the current value (an overwrite, like
  * Redis's SET): a key that is not resident is not loaded. `fn` then sees
@@ -407,31 +483,31 @@ vl_status vl_write(vl_service *svc, const void *key, size_t key_len,
  * there (no value and no delete, or a failure), nothing is cached. A key
  * that is resident, or loading, is written as by vl_write (fn may see its
  * value). Saves the upstream read that vl_write makes for a cold key. */
-vl_status vl_write_blind(vl_service *svc, const void *key, size_t key_len,
-                         vl_write_fn fn, vl_done_cb done, void *arg);
+VL_API vl_status vl_write_blind(vl_service *svc, const void *key, size_t key_len,
+                                vl_write_fn fn, vl_done_cb done, void *arg);
 
 /* Deletes `key` here and upstream with the durability `how` (IMMEDIATE,
  * WITHIN or DEFAULT). Needs no load. */
-vl_status vl_delete(vl_service *svc, const void *key, size_t key_len,
-                    vl_policy how, vl_done_cb done, void *arg);
+VL_API vl_status vl_delete(vl_service *svc, const void *key, size_t key_len,
+                           vl_policy how, vl_done_cb done, void *arg);
 
 /* Drops `key` from memory. A dirty key is committed first, and `done` runs
  * after the ack and the drop. A key not resident completes VL_OK. */
-vl_status vl_evict(vl_service *svc, const void *key, size_t key_len,
-                   vl_done_cb done, void *arg);
+VL_API vl_status vl_evict(vl_service *svc, const void *key, size_t key_len,
+                          vl_done_cb done, void *arg);
 
 /* Sets the expiry of `key` (ms since the Unix epoch; 0 removes it), loading
  * the key if needed, and commits the change with the durability `how`.
  * `done` gets VL_ENOTFOUND if the key has no value. An expiry in the past
  * expires the key at once (a delete, committed with `how`). With a type
  * that has its own expires_at, the type's answer wins. */
-vl_status vl_expire(vl_service *svc, const void *key, size_t key_len, int64_t expires_at,
-                    vl_policy how, vl_done_cb done, void *arg);
+VL_API vl_status vl_expire(vl_service *svc, const void *key, size_t key_len, int64_t expires_at,
+                           vl_policy how, vl_done_cb done, void *arg);
 
 /* Commits every key dirty at the time of the call, now. `done` runs after
  * all of those commits were acknowledged (VL_OK), or with the first failure
  * once every such key succeeded or used up its IMMEDIATE retry budget. */
-vl_status vl_flush(vl_service *svc, vl_done_cb done, void *arg);
+VL_API vl_status vl_flush(vl_service *svc, vl_done_cb done, void *arg);
 
 /* Empties the whole service, here and upstream (what FLUSHALL needs). Every
  * shard stops taking requests from its mailbox (they wait there, in order),
@@ -454,24 +530,24 @@ vl_status vl_flush(vl_service *svc, vl_done_cb done, void *arg);
  * hold rows, which later reads load again). Returns VL_OK, VL_EINVAL if the
  * upstream has no truncate op, VL_EBUSY while another clear is under way,
  * VL_ECLOSED once the service is closing, or VL_ENOMEM. */
-vl_status vl_clear(vl_service *svc, vl_done_cb done, void *arg);
+VL_API vl_status vl_clear(vl_service *svc, vl_done_cb done, void *arg);
 
 /* ==== Blocking forms =================================================== */
 /* Each is its asynchronous call plus a wait for the callback; it returns the
  * callback's status (or the call's own refusal). Not on shard threads. */
 
-vl_status vl_read_sync(vl_service *svc, const void *key, size_t key_len,
-                       vl_read_cb cb, void *arg);
-vl_status vl_read_cached_sync(vl_service *svc, const void *key, size_t key_len,
+VL_API vl_status vl_read_sync(vl_service *svc, const void *key, size_t key_len,
                               vl_read_cb cb, void *arg);
-vl_status vl_write_sync(vl_service *svc, const void *key, size_t key_len,
-                        vl_write_fn fn, void *arg);
-vl_status vl_delete_sync(vl_service *svc, const void *key, size_t key_len,
-                         vl_policy how);
-vl_status vl_evict_sync(vl_service *svc, const void *key, size_t key_len);
-vl_status vl_flush_sync(vl_service *svc);
-vl_status vl_expire_sync(vl_service *svc, const void *key, size_t key_len, int64_t expires_at,
-                         vl_policy how);
+VL_API vl_status vl_read_cached_sync(vl_service *svc, const void *key, size_t key_len,
+                                     vl_read_cb cb, void *arg);
+VL_API vl_status vl_write_sync(vl_service *svc, const void *key, size_t key_len,
+                               vl_write_fn fn, void *arg);
+VL_API vl_status vl_delete_sync(vl_service *svc, const void *key, size_t key_len,
+                                vl_policy how);
+VL_API vl_status vl_evict_sync(vl_service *svc, const void *key, size_t key_len);
+VL_API vl_status vl_flush_sync(vl_service *svc);
+VL_API vl_status vl_expire_sync(vl_service *svc, const void *key, size_t key_len,
+                                int64_t expires_at, vl_policy how);
 
 /* ==== Running your own code on the shards ============================= */
 /* For programs that put their own I/O on the shard threads, as
@@ -485,10 +561,10 @@ struct uv_loop_s;
  * vl_post task, a callback, or the loop's own callbacks. Close your handles
  * (in a task on each shard) before vl_shutdown/vl_close; handles still open
  * when a shard ends are closed without their close callbacks. */
-struct uv_loop_s *vl_shard_loop(vl_service *svc, uint32_t shard);
+VL_API struct uv_loop_s *vl_shard_loop(vl_service *svc, uint32_t shard);
 
 /* The index of the shard whose thread is calling, or -1 on other threads. */
-int vl_shard_self(const vl_service *svc);
+VL_API int vl_shard_self(const vl_service *svc);
 
 /* A unit of work for vl_post, embedded in the caller's own structure. */
 typedef struct vl_task {
@@ -501,7 +577,7 @@ typedef struct vl_task {
  * Never refused for lack of room (it bypasses the mailbox; bounding the
  * number of tasks is the caller's business). VL_OK, or VL_ECLOSED once that
  * shard has finished (then fn never runs), or VL_EINVAL. Any thread. */
-vl_status vl_post(vl_service *svc, uint32_t shard, vl_task *task);
+VL_API vl_status vl_post(vl_service *svc, uint32_t shard, vl_task *task);
 
 /* ==== Statistics ======================================================= */
 
@@ -539,7 +615,7 @@ typedef struct vl_stats {
  * shards merged (shard == -1; gauges are summed, oldest_dirty_ms is the
  * maximum). Never blocks and never queues: each shard publishes its counters
  * as it runs, so a reading may be a few microseconds old. */
-vl_status vl_stats_get(vl_service *svc, int shard, vl_stats *out);
+VL_API vl_status vl_stats_get(vl_service *svc, int shard, vl_stats *out);
 
 #ifdef __cplusplus
 }

@@ -135,14 +135,14 @@ typedef struct vl_cassandra_options {
 } vl_cassandra_options;
 
 /* Fills `o` with the defaults above (keyspace NULL: set it). */
-void vl_cassandra_options_init(vl_cassandra_options *o);
+VL_API void vl_cassandra_options_init(vl_cassandra_options *o);
 
 /* Makes the upstream to pass to vl_open. Copies everything in `o` (the
  * strings too). VL_EINVAL for a missing keyspace, a name that is not a plain
  * identifier, a host that is not an address, an unknown key type or
  * consistency (SERIAL levels are not for plain writes); VL_ENOMEM. Nothing
  * connects until vl_open. */
-vl_status vl_cassandra_upstream(const vl_cassandra_options *o, vl_upstream *out);
+VL_API vl_status vl_cassandra_upstream(const vl_cassandra_options *o, vl_upstream *out);
 
 #ifdef __cplusplus
 }

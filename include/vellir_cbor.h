@@ -113,34 +113,34 @@ typedef struct vl_cbor_enc {
 } vl_cbor_enc;
 
 /* Starts encoding items onto the end of `out` (which keeps what it holds). */
-void vl_cbor_enc_init(vl_cbor_enc *e, vl_buf *out);
+VL_API void vl_cbor_enc_init(vl_cbor_enc *e, vl_buf *out);
 
 /* One item each. */
-void vl_cbor_uint(vl_cbor_enc *e, uint64_t v);
-void vl_cbor_int(vl_cbor_enc *e, int64_t v);
-void vl_cbor_double(vl_cbor_enc *e, double v);
-void vl_cbor_bool(vl_cbor_enc *e, bool v);
-void vl_cbor_null(vl_cbor_enc *e);
+VL_API void vl_cbor_uint(vl_cbor_enc *e, uint64_t v);
+VL_API void vl_cbor_int(vl_cbor_enc *e, int64_t v);
+VL_API void vl_cbor_double(vl_cbor_enc *e, double v);
+VL_API void vl_cbor_bool(vl_cbor_enc *e, bool v);
+VL_API void vl_cbor_null(vl_cbor_enc *e);
 /* `p` must hold `n` bytes of valid UTF-8 (else VL_EENCODE); copied. */
-void vl_cbor_text(vl_cbor_enc *e, const char *p, size_t n);
+VL_API void vl_cbor_text(vl_cbor_enc *e, const char *p, size_t n);
 /* `n` bytes from `p` (p may be NULL when n is 0); copied. */
-void vl_cbor_bytes(vl_cbor_enc *e, const void *p, size_t n);
+VL_API void vl_cbor_bytes(vl_cbor_enc *e, const void *p, size_t n);
 
 /* Containers: the next `n` items (array), `n` key/value pairs, i.e. 2n
  * items (map), or the next one item (tag) belong to it. Opening one more
  * than VL_CBOR_DEPTH_MAX deep fails with VL_EENCODE. */
-void vl_cbor_array(vl_cbor_enc *e, size_t n);
-void vl_cbor_map(vl_cbor_enc *e, size_t n);
-void vl_cbor_tag(vl_cbor_enc *e, uint64_t tag);
+VL_API void vl_cbor_array(vl_cbor_enc *e, size_t n);
+VL_API void vl_cbor_map(vl_cbor_enc *e, size_t n);
+VL_API void vl_cbor_tag(vl_cbor_enc *e, uint64_t tag);
 
 /* The sticky status so far: VL_OK, VL_ENOMEM (the buffer could not grow)
  * or VL_EENCODE (invalid UTF-8, too deep). */
-vl_status vl_cbor_enc_status(const vl_cbor_enc *e);
+VL_API vl_status vl_cbor_enc_status(const vl_cbor_enc *e);
 
 /* Ends encoding: the sticky status, or VL_EENCODE if an array, map or tag
  * still waits for items. On failure out->len is back at its length at
  * init. The encoder must not be used afterwards without vl_cbor_enc_init. */
-vl_status vl_cbor_enc_finish(vl_cbor_enc *e);
+VL_API vl_status vl_cbor_enc_finish(vl_cbor_enc *e);
 
 /* ==== Decoder ========================================================== */
 
@@ -183,42 +183,42 @@ typedef struct vl_cbor_dec {
 /* Starts decoding the `len` bytes at `bytes` (NULL allowed when len is 0).
  * The bytes must stay valid and unchanged while the decoder and the views
  * it returned are in use. */
-void vl_cbor_dec_init(vl_cbor_dec *d, const uint8_t *bytes, size_t len);
+VL_API void vl_cbor_dec_init(vl_cbor_dec *d, const uint8_t *bytes, size_t len);
 
 /* The type of the next item, without consuming it. VL_CBOR_INVALID (and the
  * decoder fails) if it is malformed, truncated or unsupported, if the input
  * ends inside a container, or if the decoder had already failed. */
-vl_cbor_type vl_cbor_peek(vl_cbor_dec *d);
+VL_API vl_cbor_type vl_cbor_peek(vl_cbor_dec *d);
 
-bool vl_cbor_read_uint(vl_cbor_dec *d, uint64_t *out);
+VL_API bool vl_cbor_read_uint(vl_cbor_dec *d, uint64_t *out);
 /* UINT up to INT64_MAX or NEGINT down to INT64_MIN. */
-bool vl_cbor_read_int(vl_cbor_dec *d, int64_t *out);
+VL_API bool vl_cbor_read_int(vl_cbor_dec *d, int64_t *out);
 /* A float16, float32 or float64, widened exactly. Integers are refused:
  * the encoder never writes a double as an integer. */
-bool vl_cbor_read_double(vl_cbor_dec *d, double *out);
-bool vl_cbor_read_bool(vl_cbor_dec *d, bool *out);
-bool vl_cbor_read_null(vl_cbor_dec *d);
+VL_API bool vl_cbor_read_double(vl_cbor_dec *d, double *out);
+VL_API bool vl_cbor_read_bool(vl_cbor_dec *d, bool *out);
+VL_API bool vl_cbor_read_null(vl_cbor_dec *d);
 /* Zero-copy views into the input (not NUL-terminated). A text must be
  * valid UTF-8. An empty string gives a non-NULL pointer and 0. */
-bool vl_cbor_read_text(vl_cbor_dec *d, const char **p, size_t *n);
-bool vl_cbor_read_bytes(vl_cbor_dec *d, const uint8_t **p, size_t *n);
+VL_API bool vl_cbor_read_text(vl_cbor_dec *d, const char **p, size_t *n);
+VL_API bool vl_cbor_read_bytes(vl_cbor_dec *d, const uint8_t **p, size_t *n);
 /* Container heads: read the *n items (2 * *n for a map: key, value, ...)
  * or the one tagged item next. *n never exceeds the bytes left. */
-bool vl_cbor_read_array(vl_cbor_dec *d, size_t *n);
-bool vl_cbor_read_map(vl_cbor_dec *d, size_t *n);
-bool vl_cbor_read_tag(vl_cbor_dec *d, uint64_t *tag);
+VL_API bool vl_cbor_read_array(vl_cbor_dec *d, size_t *n);
+VL_API bool vl_cbor_read_map(vl_cbor_dec *d, size_t *n);
+VL_API bool vl_cbor_read_tag(vl_cbor_dec *d, uint64_t *tag);
 
 /* Steps over the next item whole: a container with everything in it, a tag
  * with its item. Iterative, bounded by VL_CBOR_DEPTH_MAX. Checks structure
  * only: text inside is not checked for UTF-8. */
-bool vl_cbor_skip(vl_cbor_dec *d);
+VL_API bool vl_cbor_skip(vl_cbor_dec *d);
 
 /* Offset of the next unread byte, for messages. */
-size_t vl_cbor_dec_offset(const vl_cbor_dec *d);
+VL_API size_t vl_cbor_dec_offset(const vl_cbor_dec *d);
 
 /* VL_OK if no read failed, every byte was consumed and no container is
  * still open; VL_ECORRUPT otherwise. */
-vl_status vl_cbor_dec_finish(const vl_cbor_dec *d);
+VL_API vl_status vl_cbor_dec_finish(const vl_cbor_dec *d);
 
 #ifdef __cplusplus
 }

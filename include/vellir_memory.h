@@ -44,53 +44,53 @@ typedef enum vl_mem_ops {
 
 /* A new empty store, or NULL if out of memory. `seed` seeds the fault
  * randomness (same seed, same sequence of injected faults). */
-vl_mem *vl_mem_new(uint64_t seed);
+VL_API vl_mem *vl_mem_new(uint64_t seed);
 /* Frees the store. No service may be using it. */
-void vl_mem_free(vl_mem *m);
+VL_API void vl_mem_free(vl_mem *m);
 
 /* The upstream to pass to vl_open. The store is not released by the
  * service; the caller frees it with vl_mem_free after vl_close. */
-vl_upstream vl_mem_upstream(vl_mem *m);
+VL_API vl_upstream vl_mem_upstream(vl_mem *m);
 
 /* ---- faults --------------------------------------------------------- */
 
 /* Every request completes after a delay drawn uniformly from
  * [min_us, max_us] (0, 0: at once). */
-void vl_mem_set_latency(vl_mem *m, uint32_t min_us, uint32_t max_us);
+VL_API void vl_mem_set_latency(vl_mem *m, uint32_t min_us, uint32_t max_us);
 /* Each request of `ops` fails with `status` with probability `rate`. */
-void vl_mem_set_error_rate(vl_mem *m, vl_mem_ops ops, double rate, vl_status status);
+VL_API void vl_mem_set_error_rate(vl_mem *m, vl_mem_ops ops, double rate, vl_status status);
 /* The next `n` requests of `ops` fail with `status`. */
-void vl_mem_fail_next(vl_mem *m, vl_mem_ops ops, uint32_t n, vl_status status);
+VL_API void vl_mem_fail_next(vl_mem *m, vl_mem_ops ops, uint32_t n, vl_status status);
 /* The next `n` commits are applied, then answered with `status`. */
-void vl_mem_lose_ack_next(vl_mem *m, uint32_t n, vl_status status);
+VL_API void vl_mem_lose_ack_next(vl_mem *m, uint32_t n, vl_status status);
 /* While on, requests are held and not completed; turning it off releases
  * them (they then complete normally). */
-void vl_mem_hang(vl_mem *m, bool on);
+VL_API void vl_mem_hang(vl_mem *m, bool on);
 /* Crash and recovery; see above. */
-void vl_mem_crash(vl_mem *m);
-void vl_mem_recover(vl_mem *m);
+VL_API void vl_mem_crash(vl_mem *m);
+VL_API void vl_mem_recover(vl_mem *m);
 /* Clears every fault and latency. */
-void vl_mem_clear_faults(vl_mem *m);
+VL_API void vl_mem_clear_faults(vl_mem *m);
 
 /* ---- contents and counters ------------------------------------------ */
 
 /* Copies the stored bytes of `key` into `out` (appended) and its expiry into
  * *expires_at (may be NULL). VL_ENOTFOUND if absent (expired rows count as
  * present here: this is the raw table). */
-vl_status vl_mem_get(vl_mem *m, const void *key, size_t key_len, vl_buf *out,
-                     int64_t *expires_at);
+VL_API vl_status vl_mem_get(vl_mem *m, const void *key, size_t key_len, vl_buf *out,
+                            int64_t *expires_at);
 /* Stores raw bytes for `key`, as if committed; does not count as a commit.
  * Tests use it to seed data, including corrupt data. */
-vl_status vl_mem_put(vl_mem *m, const void *key, size_t key_len,
-                     const void *bytes, size_t len, int64_t expires_at);
+VL_API vl_status vl_mem_put(vl_mem *m, const void *key, size_t key_len,
+                            const void *bytes, size_t len, int64_t expires_at);
 /* Number of rows. */
-size_t vl_mem_count(vl_mem *m);
+VL_API size_t vl_mem_count(vl_mem *m);
 /* Calls `fn` for every row, under the store's lock (fn must not call back
  * into the store). */
-void vl_mem_foreach(vl_mem *m,
-                    void (*fn)(void *arg, const void *key, size_t key_len,
-                               const uint8_t *bytes, size_t len, int64_t expires_at),
-                    void *arg);
+VL_API void vl_mem_foreach(vl_mem *m,
+                           void (*fn)(void *arg, const void *key, size_t key_len,
+                                      const uint8_t *bytes, size_t len, int64_t expires_at),
+                           void *arg);
 
 typedef struct vl_mem_counts {
     uint64_t loads;          /* load requests served (including failed ones) */
@@ -100,10 +100,10 @@ typedef struct vl_mem_counts {
     uint64_t truncates;      /* tables emptied (vl_clear); a crashed store
                                 refuses with VL_EUNAVAILABLE */
 } vl_mem_counts;
-void vl_mem_totals(vl_mem *m, vl_mem_counts *out);
+VL_API void vl_mem_totals(vl_mem *m, vl_mem_counts *out);
 /* Loads requested for `key`, and writes (upserts and deletes) applied to it. */
-uint64_t vl_mem_key_loads(vl_mem *m, const void *key, size_t key_len);
-uint64_t vl_mem_key_commits(vl_mem *m, const void *key, size_t key_len);
+VL_API uint64_t vl_mem_key_loads(vl_mem *m, const void *key, size_t key_len);
+VL_API uint64_t vl_mem_key_commits(vl_mem *m, const void *key, size_t key_len);
 
 #ifdef __cplusplus
 }

@@ -120,14 +120,14 @@ typedef struct vl_pg_options {
 /* Fills `o` with the defaults: no conninfo, table "vellir", create false,
  * purge true, commit_mode VL_PG_COMMIT_ARRAYS, and each number's default
  * (a number left 0 also means its default). */
-void vl_pg_options_init(vl_pg_options *o);
+VL_API void vl_pg_options_init(vl_pg_options *o);
 
 /* Makes the upstream to pass to vl_open. Checks the options (the conninfo
  * must parse, the table name must be valid, numbers within their maxima)
  * and copies them; connects nothing yet. VL_OK and *out, or VL_EINVAL, or
  * VL_ENOMEM. The service that takes `out` releases it at vl_close; if
  * vl_open fails, release it yourself: out->release(out->ctx). */
-vl_status vl_pg_upstream(const vl_pg_options *o, vl_upstream *out);
+VL_API vl_status vl_pg_upstream(const vl_pg_options *o, vl_upstream *out);
 
 /* Counters of one upstream, summed over its shards' connections. */
 typedef struct vl_pg_stats {
@@ -148,7 +148,7 @@ typedef struct vl_pg_stats {
 /* Reads the counters of an upstream made by vl_pg_upstream, while it is
  * valid (until the service that owns it is closed). VL_EINVAL if `up` is
  * not a PostgreSQL upstream. */
-vl_status vl_pg_stats_get(const vl_upstream *up, vl_pg_stats *out);
+VL_API vl_status vl_pg_stats_get(const vl_upstream *up, vl_pg_stats *out);
 
 #ifdef __cplusplus
 }

@@ -148,7 +148,7 @@ typedef struct vl_sqlite_options {
 /* Fills `o` with the defaults: path NULL (must be set), table "vellir",
  * create_table true, synchronous FULL, and each number's default (a number
  * left 0 also means its default). */
-void vl_sqlite_options_init(vl_sqlite_options *o);
+VL_API void vl_sqlite_options_init(vl_sqlite_options *o);
 
 /* Makes an SQLite upstream for one service. Checks and copies the options
  * (VL_EINVAL for a missing path, a bad table name or a value past its
@@ -159,7 +159,7 @@ void vl_sqlite_options_init(vl_sqlite_options *o);
  * to the service, which releases it at vl_close); if vl_open fails, the
  * caller may retry vl_open with it or call out->release(out->ctx). Release
  * frees everything. One upstream serves one service at a time. */
-vl_status vl_sqlite_upstream(const vl_sqlite_options *opts, vl_upstream *out);
+VL_API vl_status vl_sqlite_upstream(const vl_sqlite_options *opts, vl_upstream *out);
 
 /* Counters of one SQLite upstream, since vl_sqlite_upstream. */
 typedef struct vl_sqlite_stats {
@@ -178,7 +178,7 @@ typedef struct vl_sqlite_stats {
 /* Reads the counters of the upstream `up` (made by vl_sqlite_upstream and
  * not yet released). VL_EINVAL if `up` is not an SQLite upstream. Any
  * thread; never blocks on SQLite. */
-vl_status vl_sqlite_stats_get(const vl_upstream *up, vl_sqlite_stats *out);
+VL_API vl_status vl_sqlite_stats_get(const vl_upstream *up, vl_sqlite_stats *out);
 
 #ifdef __cplusplus
 }

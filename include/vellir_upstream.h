@@ -67,7 +67,7 @@ typedef struct vl_upstream_env {
 typedef struct vl_load vl_load;
 
 /* The key to load (valid until vl_load_done). Any thread. */
-const void *vl_load_key(const vl_load *req, size_t *key_len);
+VL_API const void *vl_load_key(const vl_load *req, size_t *key_len);
 
 /* Completes a load, from any thread, exactly once:
  *   VL_OK        `bytes`/`len` is the stored value (copied before the call
@@ -75,8 +75,8 @@ const void *vl_load_key(const vl_load *req, size_t *key_len);
  *   VL_ENOTFOUND the upstream has no (unexpired) row for the key;
  *   other        the load failed with that status.
  * `req` is invalid after the call. */
-void vl_load_done(vl_load *req, vl_status status, const void *bytes, size_t len,
-                  int64_t expires_at);
+VL_API void vl_load_done(vl_load *req, vl_status status, const void *bytes, size_t len,
+                         int64_t expires_at);
 
 /* ---- commits -------------------------------------------------------- */
 
@@ -108,14 +108,14 @@ typedef struct vl_batch {
 /* Completes a commit, from any thread, exactly once. `status` != VL_OK
  * fails every item with it; with VL_OK, each item's own `status` tells
  * (VL_OK unless the upstream set it). `b` is invalid after the call. */
-void vl_batch_done(vl_batch *b, vl_status status);
+VL_API void vl_batch_done(vl_batch *b, vl_status status);
 
 /* ---- messages ------------------------------------------------------- */
 
 /* Renders a key for a log message into `out` (`cap` bytes, at least 8):
  * printable ASCII as is, other bytes (and \ and ') as \xHH, cut with "..."
  * when it does not fit. Returns `out`. Pure; any thread. */
-const char *vl_key_repr(const void *key, size_t len, char *out, size_t cap);
+VL_API const char *vl_key_repr(const void *key, size_t len, char *out, size_t cap);
 
 /* ---- truncation (vl_clear) ------------------------------------------- */
 
@@ -124,7 +124,7 @@ typedef struct vl_truncate vl_truncate;
 
 /* Completes a truncate, from any thread, exactly once: VL_OK when every row
  * of the table is gone, or the failure. `req` is invalid after the call. */
-void vl_truncate_done(vl_truncate *req, vl_status status);
+VL_API void vl_truncate_done(vl_truncate *req, vl_status status);
 
 /* ---- the upstream --------------------------------------------------- */
 

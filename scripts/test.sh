@@ -3,8 +3,8 @@
 # command and what CI runs (.ci/run). It installs what it needs, builds with
 # gcc and clang (-Werror), runs every test in the plain, ASan+UBSan and TSan
 # builds (vellir-server's end-to-end suites included), replays the fuzz
-# corpora, and runs the examples. Any failure fails
-# the run.
+# corpora, runs the examples, and checks `make install` (scripts/
+# test-install.sh). Any failure fails the run.
 #
 #   scripts/test.sh            everything
 #   scripts/test.sh --quick    plain build and tests only
@@ -35,6 +35,9 @@ make -j"$JOBS" test
 
 step "examples"
 scripts/run-examples.sh build/default
+
+step "make install into a temporary root, quickstart against it (shared and static)"
+JOBS="$JOBS" scripts/test-install.sh
 
 # ---- vellir-server end to end (self-contained section) ----------------------
 # tests/server/run.sh: the built server (4 shards, SQLite in a temporary

@@ -5,10 +5,11 @@
  * Owns: the mapping tables. Threads: pure functions over constant tables;
  * any thread.
  *
- * The status decides what the cache does: retryable statuses (unavailable,
- * timeout, overloaded, I/O, no space, conflict) are retried quietly;
- * the others are retried too (a dirty key is never dropped) but reported to
- * IMMEDIATE writers at once. docs/postgres.md prints the same table.
+ * The status decides what the cache does: retryable statuses
+ * (vl_status_retryable, from VL_STATUS_LIST in vellir.h) are retried
+ * quietly; the others are retried too (a dirty key is never dropped) but
+ * reported to IMMEDIATE writers at once. docs/postgres.md prints the same
+ * table.
  */
 #include <string.h>
 
