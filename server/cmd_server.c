@@ -21,7 +21,7 @@ size_t cmd_all(const srv_cmd **out, size_t cap);
 
 static void ping_run(srv_conn *c, const srv_cmd *cmd, const vl_resp_arg *argv, size_t argc) {
     vl_buf *b = conn_reply_buf(c);
-    if (argc > 2) reply_arity(b, cmd, NULL);
+    if (argc > 2) reply_arity(b, cmd->name);
     else if (argc == 2) (void)vl_resp_write_bulk(b, argv[1].p, argv[1].len);
     else (void)vl_resp_write_simple(b, "PONG", 4);
 }

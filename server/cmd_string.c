@@ -373,7 +373,7 @@ static bool pairs_fit(srv_conn *c, const vl_resp_arg *argv, size_t argc) {
 
 static void mset_run(srv_conn *c, const srv_cmd *cmd, const vl_resp_arg *argv, size_t argc) {
     if (argc % 2 == 0) {
-        reply_arity(conn_reply_buf(c), cmd, NULL);
+        reply_arity(conn_reply_buf(c), cmd->name);
         return;
     }
     if (!pairs_fit(c, argv, argc)) return;
@@ -403,7 +403,7 @@ static bool msetnx_home(srv_op *op) {
 
 static void msetnx_run(srv_conn *c, const srv_cmd *cmd, const vl_resp_arg *argv, size_t argc) {
     if (argc % 2 == 0) {
-        reply_arity(conn_reply_buf(c), cmd, NULL);
+        reply_arity(conn_reply_buf(c), cmd->name);
         return;
     }
     if (!pairs_fit(c, argv, argc)) return;

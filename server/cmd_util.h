@@ -48,10 +48,6 @@ static inline bool str_fits(const srv *s, size_t n) {
     return (uint64_t)n + vh_cbor_head(n) <= s->cfg.value_max;
 }
 
-static inline void reply_too_big(vl_buf *b) {
-    reply_error(b, "ERR string exceeds maximum allowed size (proto-max-bulk-len)");
-}
-
 /* A write function out of memory: the error is its reply, nothing changed. */
 static inline vl_policy fail_nomem(vl_buf *b) {
     b->len = 0;

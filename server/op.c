@@ -231,25 +231,6 @@ void part_done(srv_part *p) {
 
 static void op_task(vl_task *t) { op_arrived((srv_op *)t); }
 
-void reply_status_error(vl_buf *b, vl_status st) {
-    switch (st) {
-    case VL_EFULL:
-        reply_error(b, "OOM command not allowed when used memory > 'maxmemory'.");
-        break;
-    case VL_ETOOBIG:
-        reply_error(b, "ERR key or value is larger than vellir's limit");
-        break;
-    case VL_ECLOSED:
-        reply_error(b, "ERR the server is shutting down");
-        break;
-    case VL_ENOMEM:
-        reply_error(b, "OOM out of memory");
-        break;
-    default:
-        reply_errorf(b, "ERR vellir: %s (%s)", vl_strerror(st), vl_status_name(st));
-    }
-}
-
 void part_fail(srv_part *p, vl_status st) {
     srv_op *op = p->op;
     if (!op->multi) {

@@ -27,6 +27,8 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "args.h"
+#include "reply.h"
 #include "resp.h"
 #include "value.h"
 #include "vellir.h"
@@ -232,11 +234,6 @@ void conn_close_after_replies(srv_conn *c);
 
 /* ---- an op (op.c) ------------------------------------------------------ */
 
-typedef struct srv_arg {
-    const uint8_t *p;
-    size_t len;
-} srv_arg;
-
 /* One key's part of an op. */
 typedef struct srv_part {
     struct srv_op *op;
@@ -323,8 +320,6 @@ static inline vl_buf *part_buf(srv_part *p) {
 
 /* Fails a part: its error is the op's reply (the first failure wins). */
 void part_fail(srv_part *p, vl_status st);
-/* The reply text for a cache failure. */
-void reply_status_error(vl_buf *b, vl_status st);
 
 /* ---- commands (commands.c, cmd_*.c) ------------------------------------- */
 
@@ -378,17 +373,7 @@ extern const srv_cmd cmd_keys_table[];
 extern const srv_cmd cmd_hash_table[];
 extern const srv_cmd cmd_server_table[];
 
-/* ---- reply helpers (commands.c) ----------------------------------------- */
-
-void reply_error(vl_buf *b, const char *msg);
-void reply_errorf(vl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void reply_ok(vl_buf *b);
-void reply_wrongtype(vl_buf *b);
-void reply_arity(vl_buf *b, const srv_cmd *cmd, const srv_cmd *parent);
-void reply_syntax(vl_buf *b);
-void reply_not_int(vl_buf *b);
-/* The string value of v as a bulk. */
-void reply_str_value(vl_buf *b, const sv_value *v);
+/* ---- starting ops (commands.c) ------------------------------------------ */
 
 /* A single-key op over argv[1] with fn, not started yet (set its fields,
  * then op_start), or NULL after replying an error. */
@@ -398,16 +383,6 @@ srv_op *new_key_op(srv_conn *c, const struct srv_cmd *cmd, const vl_resp_arg *ar
  * are argv[2..]. Returns the op (started) or NULL (an error was replied). */
 srv_op *start_key_op(srv_conn *c, const srv_cmd *cmd, const vl_resp_arg *argv, size_t argc,
                      srv_keyfn fn, int64_t n1, int64_t n2, uint32_t flags);
-/* Case-insensitive compare of an argument with a word. */
-bool arg_is(const vl_resp_arg *a, const char *word);
-bool sarg_is(const srv_arg *a, const char *word);
-/* Parses an integer argument (Redis's rules); false if it is not one. */
-bool arg_ll(const vl_resp_arg *a, int64_t *out);
-/* Redis's string2ld: no leading blank, whole string, not NaN. */
-bool parse_ld(const void *p, size_t n, long double *out);
-/* Glob match as Redis's stringmatchlen (CONFIG GET); nocase. */
-bool glob_match(const char *pat, size_t pn, const char *s, size_t sn, bool nocase);
-
 /* ---- info.c ------------------------------------------------------------- */
 
 /* Appends the INFO text of the sections asked (argv after INFO). */
