@@ -393,5 +393,5 @@ const srv_cmd cmd_hash_table[] = {
            "RW,access,update", "2.6.0", "O(1)", "Adds a floating point number to a field of a hash."),
     HREAD("hstrlen", 3, hstrlen_run, "readonly,fast", "@read,@hash,@fast", "", "RO", "3.2.0",
           "O(1)", "Returns the length of the value of a field of a hash."),
-    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+    SRV_CMD_END,
 };

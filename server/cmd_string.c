@@ -412,18 +412,6 @@ static void msetnx_run(srv_conn *c, const srv_cmd *cmd, const vl_resp_arg *argv,
     (void)op;
 }
 
-/* Counts the parts whose key holds a value (EXISTS, MSETNX's first phase). */
-void exists_rd(void *arg, vl_status st, const vl_view *v) {
-    (void)v;
-    srv_part *p = arg;
-    if (st == VL_OK) atomic_fetch_add(&p->op->sum, 1);
-    else if (st != VL_ENOTFOUND) {
-        part_fail(p, st);
-        return;
-    }
-    part_done(p);
-}
-
 /* ---- APPEND, SETRANGE ------------------------------------------------------------- */
 
 static vl_policy append_wr(void *arg, vl_mut *m) {
@@ -553,5 +541,5 @@ const srv_cmd cmd_string_table[] = {
     {"setrange", 4, CMD_KEYS | CMD_WRITE, 1, 1, 1, setrange_run, NULL, "write,denyoom",
      "@write,@string,@slow", "", "RW,update", "string", "2.2.0", "O(1)",
      "Overwrites part of a string value at an offset (padding with zero bytes).", NULL},
-    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+    SRV_CMD_END,
 };

@@ -1,10 +1,11 @@
 /*
- * commands.c -- the command table: lookup, arity and subcommand checks,
- * dispatch, and starting a key op for the command families.
+ * commands.c -- the command table: the list of the families, indexed once
+ * by cmd_init, and the dispatch of a request: lookup, subcommand and arity
+ * checks, unknown-command errors, barriers, then the command's handler.
  *
- * Owns: the lookup index over the family tables (built once by cmd_init on
- * the main thread before any shard dispatches; read-only afterwards).
- * Threads: cmd_dispatch and the helpers run on a connection's home shard.
+ * Owns: the list of families (commands.h). Threads: cmd_init on the main
+ * thread before any shard dispatches; cmd_dispatch on a connection's home
+ * shard.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -12,75 +13,20 @@
 #include <string.h>
 
 #include "cmd_util.h"
+#include "commands.h"
 
-/* ---- the index ------------------------------------------------------------ */
+/* ---- the table ------------------------------------------------------------ */
 
-#define INDEX_SLOTS 256u /* a power of two, well above the number of commands */
+/* Every family, in the order COMMAND lists them. */
+static const srv_cmd *const families[] = {
+    cmd_string_table, cmd_counter_table, cmd_keys_table, cmd_hash_table,
+    cmd_conn_table,   cmd_server_table,  cmd_command_table,
+};
 
-static const srv_cmd *index_slots[INDEX_SLOTS];
-static size_t ncommands;
-
-/* FNV-1a over the lowercased name: a command name is a few bytes. */
-static uint64_t name_hash(const uint8_t *p, size_t n) {
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < n; i++) {
-        uint8_t c = p[i];
-        if (c >= 'A' && c <= 'Z') c = (uint8_t)(c + 32);
-        h = (h ^ c) * 0x100000001b3ull;
-    }
-    return h;
-}
-
-static bool name_eq(const char *name, const uint8_t *p, size_t n) {
-    if (strlen(name) != n) return false;
-    for (size_t i = 0; i < n; i++)
-        if (name[i] != tolower(p[i])) return false;
-    return true;
-}
-
-void cmd_init(void);
 void cmd_init(void) {
-    if (ncommands) return;
-    const srv_cmd *tables[] = {cmd_string_table, cmd_counter_table, cmd_keys_table,
-                               cmd_hash_table, cmd_server_table};
-    for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++) {
-        for (const srv_cmd *c = tables[t]; c->name; c++) {
-            size_t n = strlen(c->name);
-            uint64_t i = name_hash((const uint8_t *)c->name, n) & (INDEX_SLOTS - 1);
-            while (index_slots[i]) i = (i + 1) & (INDEX_SLOTS - 1);
-            index_slots[i] = c;
-            ncommands++;
-        }
-    }
-}
-
-size_t cmd_count(void) { return ncommands; }
-
-const srv_cmd *cmd_lookup(const uint8_t *p, size_t n) {
-    if (n == 0 || n >= 32) return NULL;
-    for (uint64_t i = name_hash(p, n) & (INDEX_SLOTS - 1); index_slots[i];
-         i = (i + 1) & (INDEX_SLOTS - 1))
-        if (name_eq(index_slots[i]->name, p, n)) return index_slots[i];
-    return NULL;
-}
-
-const srv_cmd *cmd_sub_lookup(const srv_cmd *parent, const uint8_t *p, size_t n) {
-    for (const srv_cmd *c = parent->subs; c && c->name; c++) {
-        const char *bar = strchr(c->name, '|');
-        if (bar && name_eq(bar + 1, p, n)) return c;
-    }
-    return NULL;
-}
-
-/* Every top-level command, in table order (COMMAND, COMMAND LIST). */
-size_t cmd_all(const srv_cmd **out, size_t cap);
-size_t cmd_all(const srv_cmd **out, size_t cap) {
-    const srv_cmd *tables[] = {cmd_string_table, cmd_counter_table, cmd_keys_table,
-                               cmd_hash_table, cmd_server_table};
-    size_t n = 0;
-    for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
-        for (const srv_cmd *c = tables[t]; c->name && n < cap; c++) out[n++] = c;
-    return n;
+    if (cmd_count()) return;
+    for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)
+        if (!cmd_index_add(families[i])) abort(); /* the index is sized for far more */
 }
 
 /* ---- unknown commands and arity ------------------------------------------------ */
@@ -144,50 +90,4 @@ bool cmd_dispatch(srv_conn *c, const vl_resp_arg *argv, size_t argc) {
     if ((cmd->flags & CMD_BARRIER) && c->head) return false;
     cmd->run(c, cmd, argv, argc);
     return true;
-}
-
-/* ---- starting ops ------------------------------------------------------------------- */
-
-srv_op *new_key_op(srv_conn *c, const srv_cmd *cmd, const vl_resp_arg *argv, size_t argc,
-                   srv_keyfn fn) {
-    srv_op *op = op_new(c, cmd, argv, argc);
-    if (!op || op_parts(op, 1) != VL_OK) {
-        if (op) op_free(op);
-        reply_status_error(conn_reply_buf(c), VL_ENOMEM);
-        return NULL;
-    }
-    op->fn = fn;
-    return op;
-}
-
-srv_op *start_key_op(srv_conn *c, const srv_cmd *cmd, const vl_resp_arg *argv, size_t argc,
-                     srv_keyfn fn, int64_t n1, int64_t n2, uint32_t flags) {
-    srv_op *op = new_key_op(c, cmd, argv, argc, fn);
-    if (!op) return NULL;
-    op->n1 = n1;
-    op->n2 = n2;
-    op->flags = flags;
-    op_start(op);
-    return op;
-}
-
-srv_op *start_multi_op(srv_conn *c, const srv_cmd *cmd, const vl_resp_arg *argv, size_t argc,
-                       srv_keyfn fn, uint32_t nkeys, uint32_t flags) {
-    srv_op *op = op_new(c, cmd, argv, argc);
-    if (op) op->multi = true;
-    if (!op || op_parts(op, nkeys) != VL_OK) {
-        if (op) op_free(op);
-        reply_status_error(conn_reply_buf(c), VL_ENOMEM);
-        return NULL;
-    }
-    op->fn = fn;
-    op->flags = flags;
-    op->multi = true;
-    op->blind = flags & MULTI_BLIND;
-    if (cmd->flags & CMD_BARRIER) {
-        op->is_barrier = true;
-        c->barrier = true;
-    }
-    op_start(op);
-    return op;
 }

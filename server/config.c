@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server.h"
+#include "config.h"
+#include "vellir.h"
+#include "vellir_limits.h"
 
 
 void srv_config_init(srv_config *c) {

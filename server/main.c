@@ -17,7 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "server.h"
+#include "shard.h"
+#include "value.h"
 #include "vellir_memory.h"
 #if SRV_HAVE_SQLITE
 #include "vellir_sqlite.h"

@@ -45,6 +45,13 @@ void reply_str_value(vl_buf *b, const sv_value *v) {
     (void)vl_resp_write_bulk(b, p, n);
 }
 
+void reply_help(vl_buf *b, const char *const *lines) {
+    size_t n = 0;
+    while (lines[n]) n++;
+    (void)vl_resp_write_array(b, n);
+    for (size_t i = 0; i < n; i++) (void)vl_resp_write_simple(b, lines[i], strlen(lines[i]));
+}
+
 void reply_status_error(vl_buf *b, vl_status st) {
     switch (st) {
     case VL_EFULL:

@@ -30,6 +30,9 @@ void reply_not_int(vl_buf *b);
 void reply_too_big(vl_buf *b);
 /* The string value of v as a bulk. */
 void reply_str_value(vl_buf *b, const sv_value *v);
+/* A HELP subcommand's text: an array of simple strings (lines ends with
+ * NULL). */
+void reply_help(vl_buf *b, const char *const *lines);
 /* The reply text for a cache failure (VL_EFULL is Redis's OOM, ...). */
 void reply_status_error(vl_buf *b, vl_status st);
 
