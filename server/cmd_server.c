@@ -169,7 +169,7 @@ static vl_status flush_submit(srv_op *op, uint32_t i) {
     vl_status st = vl_clear(s->svc, flush_done, &op->parts[0]);
     if (st == VL_EINVAL) { /* the upstream cannot be emptied */
         reply_errorf(&op->reply, "ERR FLUSHALL is not supported by this server's upstream (%s)",
-                     s->cfg.upstream);
+                     srv_upstream_name(&s->cfg));
         part_done(&op->parts[0]);
         return VL_OK;
     }

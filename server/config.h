@@ -1,6 +1,7 @@
 /*
  * config.h -- vellir-server's configuration: srv_config, filled from the
- * command line by one table of options (config.c).
+ * command line by one table of options (config.c), which also gives the
+ * defaults and --help.
  *
  * Owns: srv_config. Threads: the main thread fills it before anything
  * starts; afterwards every thread only reads its copy in srv (shard.h).
@@ -24,6 +25,9 @@
 #define SRV_HAVE_SQLITE 0
 #endif
 
+/* The upstreams (--upstream). */
+enum { SRV_UPSTREAM_SQLITE, SRV_UPSTREAM_MEMORY };
+
 typedef struct srv_config {
     char bind[64];
     uint32_t port;
@@ -32,7 +36,7 @@ typedef struct srv_config {
     uint32_t within_ms;       /* durability within:MS */
     char data_dir[512];
     char db_path[512];        /* "": <data_dir>/vellir.db */
-    char upstream[16];        /* "sqlite" or "memory" */
+    int upstream;             /* SRV_UPSTREAM_* */
     int sqlite_sync;          /* -1: by durability; 0 off, 1 normal, 2 full */
     uint64_t max_keys, max_bytes;
     uint32_t evict_policy;    /* vl_evict_policy */
@@ -44,7 +48,7 @@ typedef struct srv_config {
     uint32_t batch_max;       /* keys per upstream commit batch */
     uint32_t commit_inflight; /* commit batches in flight per shard */
     int64_t commit_gather_ms; /* -1: a quarter of within:MS */
-    int64_t spin_us;          /* -1: the library's (VL_SPIN_US_DEFAULT) */
+    uint32_t spin_us;         /* a shard's poll before it sleeps */
 } srv_config;
 
 /* Every option's default. */
@@ -54,5 +58,7 @@ void srv_config_init(srv_config *c);
 int srv_config_parse(srv_config *c, int argc, char **argv);
 /* The durability as text: "immediate" or "within:MS". */
 const char *srv_durability_text(const srv_config *c, char *buf, size_t cap);
+/* The upstream's name: "sqlite" or "memory". */
+const char *srv_upstream_name(const srv_config *c);
 
 #endif
