@@ -221,6 +221,7 @@ static void conn_process(srv_conn *c) {
     if (cmds) SRV_ADD(sh, commands, cmds);
     compact_input(c);
     update_reading(c);
+    if (c->resume) busy_wait(c); /* an op met a full mailbox: retry it */
 }
 
 /* ---- writing ------------------------------------------------------------- */

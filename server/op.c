@@ -216,7 +216,10 @@ bool op_resume(srv_op *op) { return submit_rest(op); }
 static void op_restart(srv_op *op) {
     op->submitted = 0;
     atomic_store_explicit(&op->pending, op->nkeys + 1, memory_order_relaxed);
-    if (!submit_rest(op) && op->conn) op->conn->resume = op;
+    if (!submit_rest(op) && op->conn) {
+        op->conn->resume = op;
+        conn_kick(op->conn); /* conn.c puts it on the busy list */
+    }
 }
 
 /* ---- completion ---------------------------------------------------------- */
