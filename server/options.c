@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "config.h"
 #include "options.h"
 #include "vellir.h"
 #include "vellir_limits.h"
