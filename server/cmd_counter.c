@@ -159,5 +159,5 @@ const srv_cmd cmd_counter_table[] = {
     {"incrbyfloat", 3, CMD_KEYS | CMD_WRITE, 1, 1, 1, incrbyfloat_run, NULL,
      "write,denyoom,fast", "@write,@string,@fast", "", "RW,access,update", "string", "2.6.0",
      "O(1)", "Adds a floating point number to the value of a key.", NULL},
-    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+    SRV_CMD_END,
 };

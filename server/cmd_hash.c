@@ -110,7 +110,7 @@ static vl_policy hset_wr(void *arg, vl_mut *m) {
 static void hset_common(srv_conn *c, const srv_cmd *cmd, const vl_resp_arg *argv, size_t argc,
                         uint32_t f) {
     if (argc % 2 == 1) {
-        reply_arity(conn_reply_buf(c), cmd, NULL);
+        reply_arity(conn_reply_buf(c), cmd->name);
         return;
     }
     start_key_op(c, cmd, argv, argc, (srv_keyfn){NULL, hset_wr}, 0, 0, f);
@@ -393,5 +393,5 @@ const srv_cmd cmd_hash_table[] = {
            "RW,access,update", "2.6.0", "O(1)", "Adds a floating point number to a field of a hash."),
     HREAD("hstrlen", 3, hstrlen_run, "readonly,fast", "@read,@hash,@fast", "", "RO", "3.2.0",
           "O(1)", "Returns the length of the value of a field of a hash."),
-    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+    SRV_CMD_END,
 };

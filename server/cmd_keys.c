@@ -249,5 +249,5 @@ const srv_cmd cmd_keys_table[] = {
     {"persist", 2, CMD_KEYS | CMD_WRITE, 1, 1, 1, persist_run, NULL, "write,fast",
      "@keyspace,@write,@fast", "", "RW,update", "generic", "2.2.0", "O(1)",
      "Removes a key's expiry.", NULL},
-    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+    SRV_CMD_END,
 };

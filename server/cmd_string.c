@@ -373,7 +373,7 @@ static bool pairs_fit(srv_conn *c, const vl_resp_arg *argv, size_t argc) {
 
 static void mset_run(srv_conn *c, const srv_cmd *cmd, const vl_resp_arg *argv, size_t argc) {
     if (argc % 2 == 0) {
-        reply_arity(conn_reply_buf(c), cmd, NULL);
+        reply_arity(conn_reply_buf(c), cmd->name);
         return;
     }
     if (!pairs_fit(c, argv, argc)) return;
@@ -403,25 +403,13 @@ static bool msetnx_home(srv_op *op) {
 
 static void msetnx_run(srv_conn *c, const srv_cmd *cmd, const vl_resp_arg *argv, size_t argc) {
     if (argc % 2 == 0) {
-        reply_arity(conn_reply_buf(c), cmd, NULL);
+        reply_arity(conn_reply_buf(c), cmd->name);
         return;
     }
     if (!pairs_fit(c, argv, argc)) return;
     srv_op *op = start_multi_op(c, cmd, argv, argc, (srv_keyfn){exists_rd, NULL},
                                 (uint32_t)(argc - 1) / 2, 0);
     (void)op;
-}
-
-/* Counts the parts whose key holds a value (EXISTS, MSETNX's first phase). */
-void exists_rd(void *arg, vl_status st, const vl_view *v) {
-    (void)v;
-    srv_part *p = arg;
-    if (st == VL_OK) atomic_fetch_add(&p->op->sum, 1);
-    else if (st != VL_ENOTFOUND) {
-        part_fail(p, st);
-        return;
-    }
-    part_done(p);
 }
 
 /* ---- APPEND, SETRANGE ------------------------------------------------------------- */
@@ -553,5 +541,5 @@ const srv_cmd cmd_string_table[] = {
     {"setrange", 4, CMD_KEYS | CMD_WRITE, 1, 1, 1, setrange_run, NULL, "write,denyoom",
      "@write,@string,@slow", "", "RW,update", "string", "2.2.0", "O(1)",
      "Overwrites part of a string value at an offset (padding with zero bytes).", NULL},
-    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+    SRV_CMD_END,
 };

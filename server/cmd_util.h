@@ -1,8 +1,14 @@
 /*
- * cmd_util.h -- what the command families (cmd_*.c) share: expiry
- * arithmetic, size checks, counters, multi-key ops.
+ * cmd_util.h -- the command families (cmd_*.c): their tables, and what
+ * they share: starting ops (cmd_util.c), expiry arithmetic, size checks,
+ * counters.
  *
  * Owns: nothing. Threads: as each says (home shard or key shard).
+ *
+ * Layer: the command families, above the connections and ops (conn.h),
+ * INFO (info.h) and everything below them; below the command table
+ * (commands.h), which lists the tables declared here. A family calls no
+ * other family.
  */
 #ifndef VL_SERVER_CMD_UTIL_H
 #define VL_SERVER_CMD_UTIL_H
@@ -10,7 +16,12 @@
 #include <limits.h>
 #include <time.h>
 
-#include "server.h"
+#include "args.h"
+#include "command.h"
+#include "conn.h"
+#include "reply.h"
+#include "value.h"
+#include "vhash.h"
 
 /* Wall clock, ms since the epoch. Any thread. */
 static inline int64_t wall_ms(void) {
@@ -48,16 +59,36 @@ static inline bool str_fits(const srv *s, size_t n) {
     return (uint64_t)n + vh_cbor_head(n) <= s->cfg.value_max;
 }
 
-static inline void reply_too_big(vl_buf *b) {
-    reply_error(b, "ERR string exceeds maximum allowed size (proto-max-bulk-len)");
-}
-
 /* A write function out of memory: the error is its reply, nothing changed. */
 static inline vl_policy fail_nomem(vl_buf *b) {
     b->len = 0;
     reply_status_error(b, VL_ENOMEM);
     return vl_noop();
 }
+
+/* Each family's table of commands (ended by SRV_CMD_END). */
+extern const srv_cmd cmd_string_table[];  /* cmd_string.c */
+extern const srv_cmd cmd_counter_table[]; /* cmd_counter.c */
+extern const srv_cmd cmd_keys_table[];    /* cmd_keys.c */
+extern const srv_cmd cmd_hash_table[];    /* cmd_hash.c */
+extern const srv_cmd cmd_conn_table[];    /* cmd_conn.c */
+extern const srv_cmd cmd_server_table[];  /* cmd_server.c */
+extern const srv_cmd cmd_command_table[]; /* cmd_command.c */
+
+/* A table row for a command without keys. */
+#define NOKEY(n, a, f, fn, fl, acl, tips, grp, since, cx, sum, subs)                          \
+    {n, a, f, 0, 0, 0, fn, NULL, fl, acl, tips, "", grp, since, cx, sum, subs}
+
+/* ---- starting ops (cmd_util.c) ---------------------------------------------- */
+
+/* A single-key op over argv[1] with fn, not started yet (set its fields,
+ * then op_start), or NULL after replying an error. */
+srv_op *new_key_op(srv_conn *c, const srv_cmd *cmd, const vl_resp_arg *argv, size_t argc,
+                   srv_keyfn fn);
+/* Starts a single-key op over argv[1] with fn; the op's later arguments
+ * are argv[2..]. Returns the op (started) or NULL (an error was replied). */
+srv_op *start_key_op(srv_conn *c, const srv_cmd *cmd, const vl_resp_arg *argv, size_t argc,
+                     srv_keyfn fn, int64_t n1, int64_t n2, uint32_t flags);
 
 /* start_multi_op's flag: the parts' writes need no load (MSET). */
 #define MULTI_BLIND (1u << 30)

@@ -1,127 +1,35 @@
 /*
- * commands.c -- the command table: lookup, arity and subcommand checks,
- * dispatch, and the helpers every command family uses (replies, argument
- * parsing, starting a key op).
+ * commands.c -- the command table: the list of the families, indexed once
+ * by cmd_init, and the dispatch of a request: lookup, subcommand and arity
+ * checks, unknown-command errors, barriers, then the command's handler.
  *
- * Owns: the lookup index over the family tables (built once by cmd_init on
- * the main thread before any shard dispatches; read-only afterwards).
- * Threads: cmd_dispatch and the helpers run on a connection's home shard;
- * the reply helpers also on key shards (they touch only their buffer).
+ * Owns: the list of families (commands.h). Threads: cmd_init on the main
+ * thread before any shard dispatches; cmd_dispatch on a connection's home
+ * shard.
  */
 #include <ctype.h>
-#include <errno.h>
-#include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd_util.h"
+#include "commands.h"
 
-/* ---- the index ------------------------------------------------------------ */
+/* ---- the table ------------------------------------------------------------ */
 
-#define INDEX_SLOTS 256u /* a power of two, well above the number of commands */
+/* Every family, in the order COMMAND lists them. */
+static const srv_cmd *const families[] = {
+    cmd_string_table, cmd_counter_table, cmd_keys_table, cmd_hash_table,
+    cmd_conn_table,   cmd_server_table,  cmd_command_table,
+};
 
-static const srv_cmd *index_slots[INDEX_SLOTS];
-static size_t ncommands;
-
-/* FNV-1a over the lowercased name: a command name is a few bytes. */
-static uint64_t name_hash(const uint8_t *p, size_t n) {
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < n; i++) {
-        uint8_t c = p[i];
-        if (c >= 'A' && c <= 'Z') c = (uint8_t)(c + 32);
-        h = (h ^ c) * 0x100000001b3ull;
-    }
-    return h;
-}
-
-static bool name_eq(const char *name, const uint8_t *p, size_t n) {
-    if (strlen(name) != n) return false;
-    for (size_t i = 0; i < n; i++)
-        if (name[i] != tolower(p[i])) return false;
-    return true;
-}
-
-void cmd_init(void);
 void cmd_init(void) {
-    if (ncommands) return;
-    const srv_cmd *tables[] = {cmd_string_table, cmd_counter_table, cmd_keys_table,
-                               cmd_hash_table, cmd_server_table};
-    for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++) {
-        for (const srv_cmd *c = tables[t]; c->name; c++) {
-            size_t n = strlen(c->name);
-            uint64_t i = name_hash((const uint8_t *)c->name, n) & (INDEX_SLOTS - 1);
-            while (index_slots[i]) i = (i + 1) & (INDEX_SLOTS - 1);
-            index_slots[i] = c;
-            ncommands++;
-        }
-    }
+    if (cmd_count()) return;
+    for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)
+        if (!cmd_index_add(families[i])) abort(); /* the index is sized for far more */
 }
 
-size_t cmd_count(void) { return ncommands; }
-
-const srv_cmd *cmd_lookup(const uint8_t *p, size_t n) {
-    if (n == 0 || n >= 32) return NULL;
-    for (uint64_t i = name_hash(p, n) & (INDEX_SLOTS - 1); index_slots[i];
-         i = (i + 1) & (INDEX_SLOTS - 1))
-        if (name_eq(index_slots[i]->name, p, n)) return index_slots[i];
-    return NULL;
-}
-
-const srv_cmd *cmd_sub_lookup(const srv_cmd *parent, const uint8_t *p, size_t n) {
-    for (const srv_cmd *c = parent->subs; c && c->name; c++) {
-        const char *bar = strchr(c->name, '|');
-        if (bar && name_eq(bar + 1, p, n)) return c;
-    }
-    return NULL;
-}
-
-/* Every top-level command, in table order (COMMAND, COMMAND LIST). */
-size_t cmd_all(const srv_cmd **out, size_t cap);
-size_t cmd_all(const srv_cmd **out, size_t cap) {
-    const srv_cmd *tables[] = {cmd_string_table, cmd_counter_table, cmd_keys_table,
-                               cmd_hash_table, cmd_server_table};
-    size_t n = 0;
-    for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++)
-        for (const srv_cmd *c = tables[t]; c->name && n < cap; c++) out[n++] = c;
-    return n;
-}
-
-/* ---- replies ----------------------------------------------------------------- */
-
-void reply_error(vl_buf *b, const char *msg) { (void)vl_resp_write_error(b, msg, strlen(msg)); }
-
-void reply_errorf(vl_buf *b, const char *fmt, ...) {
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (n < 0) n = 0;
-    if ((size_t)n >= sizeof msg) n = (int)sizeof msg - 1;
-    (void)vl_resp_write_error(b, msg, (size_t)n);
-}
-
-void reply_ok(vl_buf *b) { (void)vl_buf_append(b, "+OK\r\n", 5); }
-void reply_wrongtype(vl_buf *b) {
-    reply_error(b, "WRONGTYPE Operation against a key holding the wrong kind of value");
-}
-void reply_syntax(vl_buf *b) { reply_error(b, "ERR syntax error"); }
-void reply_not_int(vl_buf *b) { reply_error(b, "ERR value is not an integer or out of range"); }
-
-void reply_arity(vl_buf *b, const srv_cmd *cmd, const srv_cmd *parent) {
-    (void)parent; /* a subcommand's name already reads "parent|sub" */
-    reply_errorf(b, "ERR wrong number of arguments for '%s' command", cmd->name);
-}
-
-void reply_str_value(vl_buf *b, const sv_value *v) {
-    sv_num t;
-    const uint8_t *p;
-    size_t n;
-    sv_str_view(v, &t, &p, &n);
-    (void)vl_resp_write_bulk(b, p, n);
-}
+/* ---- unknown commands and arity ------------------------------------------------ */
 
 /* Bytes of a C-string argument as Redis's "%.*s" would print them: up to
  * `max` bytes, stopping at a NUL. */
@@ -167,158 +75,19 @@ bool cmd_dispatch(srv_conn *c, const vl_resp_arg *argv, size_t argc) {
         reply_unknown(conn_reply_buf(c), argv, argc);
         return true;
     }
-    const srv_cmd *parent = NULL;
     if (cmd->subs && argc >= 2) {
         const srv_cmd *sub = cmd_sub_lookup(cmd, argv[1].p, argv[1].len);
         if (!sub) {
             reply_unknown_sub(conn_reply_buf(c), cmd, &argv[1]);
             return true;
         }
-        parent = cmd;
         cmd = sub;
     }
     if (!arity_ok(cmd, argc)) {
-        reply_arity(conn_reply_buf(c), cmd, parent);
+        reply_arity(conn_reply_buf(c), cmd->name); /* a subcommand's name reads "parent|sub" */
         return true;
     }
     if ((cmd->flags & CMD_BARRIER) && c->head) return false;
     cmd->run(c, cmd, argv, argc);
     return true;
-}
-
-/* ---- arguments -------------------------------------------------------------------- */
-
-bool arg_is(const vl_resp_arg *a, const char *word) {
-    size_t n = strlen(word);
-    if (a->len != n) return false;
-    for (size_t i = 0; i < n; i++)
-        if (tolower(a->p[i]) != tolower((unsigned char)word[i])) return false;
-    return true;
-}
-
-bool sarg_is(const srv_arg *a, const char *word) {
-    vl_resp_arg x = {a->p, a->len, 0};
-    return arg_is(&x, word);
-}
-
-bool arg_ll(const vl_resp_arg *a, int64_t *out) { return sv_parse_ll(a->p, a->len, out); }
-
-bool parse_ld(const void *p, size_t n, long double *out) {
-    char buf[5200];
-    if (n == 0 || n >= sizeof buf) return false;
-    memcpy(buf, p, n);
-    buf[n] = 0;
-    if (isspace((unsigned char)buf[0])) return false;
-    char *end;
-    errno = 0;
-    long double v = strtold(buf, &end);
-    if ((size_t)(end - buf) != n || isnan(v)) return false;
-    if (errno == ERANGE && !isinf(v) && v == 0) { /* underflow to zero is fine */
-    }
-    *out = v;
-    return true;
-}
-
-/* Redis's stringmatchlen, written afresh: * ? [abc] [^a-z] and \x. */
-bool glob_match(const char *pat, size_t pn, const char *s, size_t sn, bool nocase) {
-    size_t pi = 0, si = 0, star_p = SIZE_MAX, star_s = 0;
-#define LOW(ch) (nocase ? tolower((unsigned char)(ch)) : (unsigned char)(ch))
-    while (si < sn) {
-        if (pi < pn && pat[pi] == '*') {
-            star_p = ++pi;
-            star_s = si;
-            continue;
-        }
-        bool ok = false;
-        size_t next = pi + 1;
-        if (pi < pn && pat[pi] == '?') {
-            ok = true;
-        } else if (pi < pn && pat[pi] == '[') {
-            size_t j = pi + 1;
-            bool neg = j < pn && pat[j] == '^', hit = false;
-            if (neg) j++;
-            for (; j < pn && pat[j] != ']'; j++) {
-                if (pat[j] == '\\' && j + 1 < pn) {
-                    j++;
-                    hit |= LOW(pat[j]) == LOW(s[si]);
-                } else if (j + 2 < pn && pat[j + 1] == '-' && pat[j + 2] != ']') {
-                    int lo = LOW(pat[j]), hi = LOW(pat[j + 2]), ch = LOW(s[si]);
-                    if (lo > hi) {
-                        int t = lo;
-                        lo = hi;
-                        hi = t;
-                    }
-                    hit |= ch >= lo && ch <= hi;
-                    j += 2;
-                } else {
-                    hit |= LOW(pat[j]) == LOW(s[si]);
-                }
-            }
-            ok = neg ? !hit : hit;
-            next = j < pn ? j + 1 : j;
-        } else if (pi < pn) {
-            size_t k = pi;
-            if (pat[k] == '\\' && k + 1 < pn) k++;
-            ok = LOW(pat[k]) == LOW(s[si]);
-            next = k + 1;
-        }
-        if (ok) {
-            pi = next;
-            si++;
-        } else if (star_p != SIZE_MAX) {
-            pi = star_p;
-            si = ++star_s;
-        } else {
-            return false;
-        }
-    }
-    while (pi < pn && pat[pi] == '*') pi++;
-    return pi == pn;
-#undef LOW
-}
-
-/* ---- starting ops ------------------------------------------------------------------- */
-
-srv_op *new_key_op(srv_conn *c, const srv_cmd *cmd, const vl_resp_arg *argv, size_t argc,
-                   srv_keyfn fn) {
-    srv_op *op = op_new(c, cmd, argv, argc);
-    if (!op || op_parts(op, 1) != VL_OK) {
-        if (op) op_free(op);
-        reply_status_error(conn_reply_buf(c), VL_ENOMEM);
-        return NULL;
-    }
-    op->fn = fn;
-    return op;
-}
-
-srv_op *start_key_op(srv_conn *c, const srv_cmd *cmd, const vl_resp_arg *argv, size_t argc,
-                     srv_keyfn fn, int64_t n1, int64_t n2, uint32_t flags) {
-    srv_op *op = new_key_op(c, cmd, argv, argc, fn);
-    if (!op) return NULL;
-    op->n1 = n1;
-    op->n2 = n2;
-    op->flags = flags;
-    op_start(op);
-    return op;
-}
-
-srv_op *start_multi_op(srv_conn *c, const srv_cmd *cmd, const vl_resp_arg *argv, size_t argc,
-                       srv_keyfn fn, uint32_t nkeys, uint32_t flags) {
-    srv_op *op = op_new(c, cmd, argv, argc);
-    if (op) op->multi = true;
-    if (!op || op_parts(op, nkeys) != VL_OK) {
-        if (op) op_free(op);
-        reply_status_error(conn_reply_buf(c), VL_ENOMEM);
-        return NULL;
-    }
-    op->fn = fn;
-    op->flags = flags;
-    op->multi = true;
-    op->blind = flags & MULTI_BLIND;
-    if (cmd->flags & CMD_BARRIER) {
-        op->is_barrier = true;
-        c->barrier = true;
-    }
-    op_start(op);
-    return op;
 }

@@ -2,7 +2,10 @@
  * conn.c -- a client connection on its home shard: reading, parsing,
  * dispatching, the reply FIFO, writing, backpressure and closing.
  *
- * Owns: srv_conn (its socket, buffers, parser, FIFO) and the shard's tick.
+ * Owns: srv_conn's socket side (its socket, buffers, parser), the shard's
+ * tick and busy list. The reply FIFO and the ops are op.c's (conn.h); this
+ * file calls into them and into the commands (cmd_dispatch), never the
+ * reverse.
  * Threads: a connection and everything here run on its home shard's thread
  * only (ops come home through vl_post before they touch it).
  *
@@ -51,10 +54,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "server.h"
+#include "commands.h"
+#include "conn.h"
+#include "net.h"
+#include "reply.h"
 
-void op_abandon(srv_op *op);
-void conn_replies_ready(srv_conn *c);
 static void conn_close_now(srv_conn *c);
 static void conn_process(srv_conn *c);
 static void conn_flush(srv_conn *c);
@@ -65,26 +69,20 @@ static size_t out_pending(const srv_conn *c) {
 
 static bool paused(const srv_conn *c) {
     return c->inflight >= VL_SRV_CONN_INFLIGHT_MAX || out_pending(c) >= VL_SRV_OUTPUT_SOFT ||
-           c->barrier || c->waiting_barrier || c->resume;
+           c->barrier || c->waiting_barrier || c->resume || c->out_lost;
+}
+
+/* A reply could not be queued (op.c, out of memory): the connection
+ * closes before anything more is sent. */
+static bool close_if_reply_lost(srv_conn *c) {
+    if (!c->out_lost) return false;
+    conn_close_now(c);
+    return true;
 }
 
 /* ---- the shard's tick and busy list -------------------------------------- */
 
 static void conn_maybe_free(srv_conn *c);
-
-void conn_kick(srv_conn *c) {
-    srv_shard *sh = c->sh;
-    if (c->state == CONN_CLOSED) return;
-    if (!c->in_tick) {
-        c->in_tick = true;
-        c->tick_next = sh->tick_head;
-        sh->tick_head = c;
-    }
-    if (!sh->tick_posted) {
-        sh->tick_posted = true;
-        if (vl_post(sh->srv->svc, sh->index, &sh->tick) != VL_OK) sh->tick_posted = false;
-    }
-}
 
 void shard_tick(vl_task *t) {
     srv_shard *sh = (srv_shard *)((char *)t - offsetof(srv_shard, tick));
@@ -104,6 +102,8 @@ void shard_tick(vl_task *t) {
     }
 }
 
+static void shard_busy_cb(uv_timer_t *t);
+
 static void busy_wait(srv_conn *c) {
     srv_shard *sh = c->sh;
     if (!c->in_busy) {
@@ -117,7 +117,7 @@ static void busy_wait(srv_conn *c) {
     }
 }
 
-void shard_busy_cb(uv_timer_t *t) {
+static void shard_busy_cb(uv_timer_t *t) {
     srv_shard *sh = t->data;
     sh->busy_timer_on = false;
     srv_conn *c = sh->busy_head;
@@ -191,6 +191,7 @@ static void compact_input(srv_conn *c) {
 static void conn_process(srv_conn *c) {
     srv_shard *sh = c->sh;
     uint64_t cmds = 0;
+    if (close_if_reply_lost(c)) return;
     c->wants_input = false;
     while (c->state == CONN_OPEN && !paused(c) && c->in_pos < c->in.len) {
         vl_resp_parser *ps = &c->ps;
@@ -220,36 +221,7 @@ static void conn_process(srv_conn *c) {
     if (cmds) SRV_ADD(sh, commands, cmds);
     compact_input(c);
     update_reading(c);
-}
-
-/* ---- replies ------------------------------------------------------------- */
-
-vl_buf *conn_reply_buf(srv_conn *c) {
-    if (!c->head) return &c->out;
-    srv_op *op = op_new_done(c);
-    if (!op) return &c->out; /* out of memory: keep order as best we can */
-    return &op->reply;
-}
-
-void conn_replies_ready(srv_conn *c) {
-    while (c->head && c->head->done) {
-        srv_op *op = c->head;
-        c->head = op->next;
-        if (!c->head) c->tail = NULL;
-        c->inflight--;
-        if (c->out.len == 0) { /* take the reply's buffer: no copy */
-            vl_buf t = c->out;
-            c->out = op->reply;
-            op->reply = t;
-        } else if (vl_buf_append(&c->out, op->reply.data, op->reply.len) != VL_OK) {
-            op_free(op);
-            conn_close_now(c);
-            return;
-        }
-        op_free(op);
-    }
-    if (c->waiting_barrier && !c->head) c->waiting_barrier = false;
-    conn_kick(c);
+    if (c->resume) busy_wait(c); /* an op met a full mailbox: retry it */
 }
 
 /* ---- writing ------------------------------------------------------------- */
@@ -299,7 +271,7 @@ static void write_some(srv_conn *c) {
 }
 
 static void conn_flush(srv_conn *c) {
-    if (c->state == CONN_CLOSED) return;
+    if (c->state == CONN_CLOSED || close_if_reply_lost(c)) return;
     if (!c->writing && c->out.len > 0) write_some(c);
     if (c->state == CONN_CLOSED) return;
     srv *s = c->sh->srv;
@@ -367,13 +339,6 @@ static void conn_close_now(srv_conn *c) {
     uv_close((uv_handle_t *)&c->tcp, on_close);
 }
 
-void conn_close_after_replies(srv_conn *c) {
-    if (c->state != CONN_OPEN) return;
-    c->state = CONN_CLOSING;
-    update_reading(c);
-    conn_kick(c);
-}
-
 void conn_adopt(srv_shard *sh, int fd) {
     srv_conn *c = calloc(1, sizeof *c);
     if (!c || sh->draining || uv_tcp_init(sh->loop, &c->tcp) != 0) {
@@ -428,7 +393,6 @@ void conn_close_all(srv_shard *sh) {
 }
 
 /* Teardown: connections still on the busy list are let go. */
-void conn_release_busy(srv_shard *sh);
 void conn_release_busy(srv_shard *sh) {
     srv_conn *c = sh->busy_head;
     sh->busy_head = NULL;

@@ -15,7 +15,8 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "cmd_util.h"
+#include "args.h"
+#include "info.h"
 
 #if SRV_HAVE_SQLITE
 #include "vellir_sqlite.h"
@@ -240,8 +241,7 @@ static uint32_t section_bits(const vl_resp_arg *argv, size_t argc) {
     return bits;
 }
 
-void info_text(srv *s, srv_conn *c, const vl_resp_arg *argv, size_t argc, vl_buf *o) {
-    (void)c;
+void info_text(srv *s, const vl_resp_arg *argv, size_t argc, vl_buf *o) {
     uint32_t bits = section_bits(argv, argc);
     vl_stats st;
     if (vl_stats_get(s->svc, -1, &st) != VL_OK) memset(&st, 0, sizeof st);

@@ -27,7 +27,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "server.h"
+#include "net.h"
 
 typedef struct srv_listener {
     uv_poll_t poll;

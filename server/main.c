@@ -17,7 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "server.h"
+#include "shard.h"
+#include "value.h"
 #include "vellir_memory.h"
 #if SRV_HAVE_SQLITE
 #include "vellir_sqlite.h"
@@ -60,7 +63,7 @@ typedef struct upstream_choice {
 
 static bool make_upstream(srv_config *cfg, upstream_choice *u, char *desc, size_t cap) {
     memset(u, 0, sizeof *u);
-    if (!strcmp(cfg->upstream, "memory")) {
+    if (cfg->upstream == SRV_UPSTREAM_MEMORY) {
         u->mem = vl_mem_new(1);
         if (!u->mem) return false;
         u->up = vl_mem_upstream(u->mem);
@@ -158,7 +161,7 @@ int main(int argc, char **argv) {
     o.value_max = cfg.value_max;
     o.batch_max = cfg.batch_max;
     o.commit_inflight = cfg.commit_inflight;
-    if (cfg.spin_us >= 0) o.spin_us = (uint32_t)cfg.spin_us;
+    o.spin_us = cfg.spin_us;
     uint32_t gather = cfg.within_ms / 4 < VL_COMMIT_GATHER_MS_MAX ? cfg.within_ms / 4
                                                                    : VL_COMMIT_GATHER_MS_MAX;
     o.commit_gather_ms = cfg.commit_gather_ms >= 0 ? (uint32_t)cfg.commit_gather_ms

@@ -4,7 +4,11 @@
  * back home, where its reply takes its turn in the connection's FIFO.
  *
  * Owns: srv_op and srv_part, the shard's op cache, submission with busy
- * retries, the trip home.
+ * retries, the trip home, and the connection's reply FIFO: the queue of
+ * its ops in request order (conn_reply_buf, conn_replies_ready), whose
+ * progress kicks the connection onto its shard's tick (conn_kick), where
+ * conn.c writes and closes. Nothing here calls conn.c or a command other
+ * than through srv_cmd's `home` pointer.
  * Threads: an op is created, started, answered and freed on its home
  * shard's thread. Each part runs on the thread of its key's shard and
  * touches only its own part and the op's atomics (`pending`, `sum`, `err`)
@@ -35,9 +39,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server.h"
+#include "conn.h"
+#include "reply.h"
 
 static void op_task(vl_task *t);
+static void op_arrived(srv_op *op);
+static void part_write_done(void *arg, vl_status st);
 
 /* ---- allocation -------------------------------------------------------- */
 
@@ -128,7 +135,7 @@ srv_op *op_new(srv_conn *c, const srv_cmd *cmd, const vl_resp_arg *argv, size_t 
     return op;
 }
 
-srv_op *op_new_done(srv_conn *c) {
+static srv_op *op_new_done(srv_conn *c) {
     srv_op *op = op_alloc(c->sh);
     if (!op) return NULL;
     op->conn = c;
@@ -209,7 +216,10 @@ bool op_resume(srv_op *op) { return submit_rest(op); }
 static void op_restart(srv_op *op) {
     op->submitted = 0;
     atomic_store_explicit(&op->pending, op->nkeys + 1, memory_order_relaxed);
-    if (!submit_rest(op) && op->conn) op->conn->resume = op;
+    if (!submit_rest(op) && op->conn) {
+        op->conn->resume = op;
+        conn_kick(op->conn); /* conn.c puts it on the busy list */
+    }
 }
 
 /* ---- completion ---------------------------------------------------------- */
@@ -231,25 +241,6 @@ void part_done(srv_part *p) {
 
 static void op_task(vl_task *t) { op_arrived((srv_op *)t); }
 
-void reply_status_error(vl_buf *b, vl_status st) {
-    switch (st) {
-    case VL_EFULL:
-        reply_error(b, "OOM command not allowed when used memory > 'maxmemory'.");
-        break;
-    case VL_ETOOBIG:
-        reply_error(b, "ERR key or value is larger than vellir's limit");
-        break;
-    case VL_ECLOSED:
-        reply_error(b, "ERR the server is shutting down");
-        break;
-    case VL_ENOMEM:
-        reply_error(b, "OOM out of memory");
-        break;
-    default:
-        reply_errorf(b, "ERR vellir: %s (%s)", vl_strerror(st), vl_status_name(st));
-    }
-}
-
 void part_fail(srv_part *p, vl_status st) {
     srv_op *op = p->op;
     if (!op->multi) {
@@ -262,7 +253,7 @@ void part_fail(srv_part *p, vl_status st) {
     part_done(p);
 }
 
-void part_write_done(void *arg, vl_status st) {
+static void part_write_done(void *arg, vl_status st) {
     srv_part *p = arg;
     if (st != VL_OK) {
         part_fail(p, st);
@@ -271,10 +262,9 @@ void part_write_done(void *arg, vl_status st) {
     part_done(p);
 }
 
-/* Sends every finished reply at the head of the FIFO (conn.c takes it). */
-void conn_replies_ready(srv_conn *c);
-
-void op_arrived(srv_op *op) {
+/* Home: the op's parts are all done; finish its reply (or start another
+ * phase) and let the connection send what is in order. */
+static void op_arrived(srv_op *op) {
     srv_conn *c = op->conn;
     if (!c) { /* the connection is gone */
         op_free(op);
@@ -296,7 +286,6 @@ void op_arrived(srv_op *op) {
     conn_replies_ready(c);
 }
 
-void op_abandon(srv_op *op);
 void op_abandon(srv_op *op) {
     op->conn = NULL;
     if (op->done) {
@@ -310,4 +299,55 @@ void op_abandon(srv_op *op) {
     op->submitted = op->nkeys;
     uint32_t drop = unsent + 1;
     if (atomic_fetch_sub_explicit(&op->pending, drop, memory_order_acq_rel) == drop) op_free(op);
+}
+
+/* ---- the reply FIFO ----------------------------------------------------------- */
+
+vl_buf *conn_reply_buf(srv_conn *c) {
+    if (!c->head) return &c->out;
+    srv_op *op = op_new_done(c);
+    if (!op) return &c->out; /* out of memory: keep order as best we can */
+    return &op->reply;
+}
+
+void conn_replies_ready(srv_conn *c) {
+    if (c->out_lost) return;
+    while (c->head && c->head->done) {
+        srv_op *op = c->head;
+        c->head = op->next;
+        if (!c->head) c->tail = NULL;
+        c->inflight--;
+        if (c->out.len == 0) { /* take the reply's buffer: no copy */
+            vl_buf t = c->out;
+            c->out = op->reply;
+            op->reply = t;
+        } else if (vl_buf_append(&c->out, op->reply.data, op->reply.len) != VL_OK) {
+            op_free(op);
+            c->out_lost = true; /* a reply is missing: nothing more may be sent */
+            break;
+        }
+        op_free(op);
+    }
+    if (c->waiting_barrier && !c->head) c->waiting_barrier = false;
+    conn_kick(c);
+}
+
+void conn_kick(srv_conn *c) {
+    srv_shard *sh = c->sh;
+    if (c->state == CONN_CLOSED) return;
+    if (!c->in_tick) {
+        c->in_tick = true;
+        c->tick_next = sh->tick_head;
+        sh->tick_head = c;
+    }
+    if (!sh->tick_posted) {
+        sh->tick_posted = true;
+        if (vl_post(sh->srv->svc, sh->index, &sh->tick) != VL_OK) sh->tick_posted = false;
+    }
+}
+
+void conn_close_after_replies(srv_conn *c) {
+    if (c->state != CONN_OPEN) return;
+    c->state = CONN_CLOSING;
+    conn_kick(c); /* the tick stops reading, and closes once all is written */
 }

@@ -2,12 +2,12 @@
  * server.c -- starting and stopping vellir-server's part of every shard:
  * the per-shard state, the listener on shard 0, the drain at shutdown.
  *
- * Owns: srv and its srv_shard array. Threads: srv_init, srv_start,
- * srv_stop and srv_free run on the main thread, which reaches the shards
- * only by posting tasks (vl_post) and waiting for them; srv_self and
- * srv_request_shutdown run anywhere.
+ * Owns: the srv_shard array of srv (shard.h). Threads: srv_start, srv_stop
+ * and srv_free run on the main thread, which reaches the shards only by
+ * posting tasks (vl_post) and waiting for them.
  *
  * ==== Start ====
+ *   0. the command index (commands.c)
  *   1. every shard: its thread-local srv_shard, the live-value counter,
  *      its busy timer
  *   2. shard 0: bind and listen (listen.c)
@@ -24,28 +24,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "cmd_util.h"
-
-void cmd_init(void);
-
-static _Thread_local srv_shard *tls_shard;
-
-srv_shard *srv_self(void) { return tls_shard; }
-
-void srv_init(srv *s, const srv_config *cfg) {
-    memset(s, 0, sizeof *s);
-    s->cfg = *cfg;
-    s->write_policy = cfg->durability_immediate ? vl_immediate() : vl_within(cfg->within_ms);
-    s->start_ms = vl_time_ms();
-    atomic_init(&s->next_client_id, 1);
-    cmd_init();
-}
-
-void srv_request_shutdown(srv *s) {
-    int no = 0;
-    if (atomic_compare_exchange_strong(&s->shutdown_asked, &no, 1) && s->on_shutdown)
-        s->on_shutdown(s);
-}
+#include "commands.h"
+#include "conn.h"
+#include "net.h"
+#include "server.h"
+#include "value.h"
 
 /* ---- running a function on shards, from the main thread ------------------ */
 
@@ -85,7 +68,7 @@ static void run_on(srv *s, uint32_t from, uint32_t to, void (*fn)(srv_shard *)) 
 /* ---- start ------------------------------------------------------------------ */
 
 static void shard_setup(srv_shard *sh) {
-    tls_shard = sh;
+    srv_self_set(sh);
     sv_count_into(&sh->ctr.values);
     uv_timer_init(sh->loop, &sh->busy_timer);
     sh->busy_timer.data = sh;
@@ -98,6 +81,7 @@ static void start_listener(srv_shard *sh) {
 }
 
 vl_status srv_start(srv *s, vl_service *svc) {
+    cmd_init();
     s->svc = svc;
     s->nshards = vl_shard_count(svc);
     s->shards = calloc(s->nshards, sizeof *s->shards);
@@ -135,8 +119,6 @@ static uint64_t conns_and_ops(srv *s) {
 }
 
 static void on_timer_closed(uv_handle_t *h) { (void)h; }
-
-void conn_release_busy(srv_shard *sh);
 
 static void shard_teardown(srv_shard *sh) {
     if (sh->handles_open) {

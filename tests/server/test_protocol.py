@@ -3,7 +3,7 @@
 Redis's exact error and a closed connection while the server goes on
 serving others; pipelines, inline commands and byte-at-a-time senders; a
 client that stops reading holds no shard up; the output limit and
-maxclients disconnect as Redis does.
+maxclients disconnect as Redis does; a full shard mailbox is retried.
 
 Usage: test_protocol.py PORT VELLIR_BINARY
   PORT: a running vellir-server; VELLIR_BINARY: to start servers with
@@ -11,6 +11,7 @@ Usage: test_protocol.py PORT VELLIR_BINARY
 Owns: its connections and the servers it starts. Threads: one.
 """
 import socket
+import subprocess
 import sys
 import time
 
@@ -245,11 +246,35 @@ def test_maxclients():
         assert srv.stop() == 0
         srv.cleanup()
 
+@test
+def test_full_mailbox_is_retried():
+    """64 clients pipelining 256 commands each into 2 shards (redis-benchmark:
+    Python cannot send fast enough) fill a shard's mailbox (VL_EBUSY): the
+    op waits and the busy timer submits it again, so every command is
+    answered, and the server stops at once, not after its drain deadline.
+    The stalls are counted in INFO (busy_stalls) and printed."""
+    srv = Server(BINARY, ["--upstream", "memory", "--shards", "2"]).start()
+    try:
+        r = subprocess.run(["redis-benchmark", "-p", str(srv.port), "-c", "64", "-n", "200000",
+                            "-P", "256", "-r", "1000", "-t", "set,incr", "-q"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+        assert r.returncode == 0, r.returncode
+        info = Conn(srv.port).cmd("INFO", "vellir").decode()
+        stalls = [l for l in info.split("\r\n") if l.startswith("busy_stalls:")]
+        print("  (%s)" % stalls[0])
+    finally:
+        t0 = time.time()
+        assert srv.stop() == 0
+        assert time.time() - t0 < 4, "the server waited for its drain deadline"
+        assert "still busy" not in srv.log_text()
+        srv.cleanup()
+
 
 def main():
     failed = 0
     for fn in TESTS:
-        if BINARY is None and fn in (test_output_limit_disconnects, test_maxclients):
+        if BINARY is None and fn in (test_output_limit_disconnects, test_maxclients,
+                                      test_full_mailbox_is_retried):
             print("skip - %s (no binary given)" % fn.__name__)
             continue
         t0 = time.time()

@@ -1,0 +1,73 @@
+/*
+ * options.h -- the table of vellir-server's options (options.c), which
+ * config.c reads to fill srv_config and config_help.c to print --help.
+ *
+ * Owns: the row type and the table. Threads: constant data; the main
+ * thread reads it before anything starts.
+ *
+ * Layer: with config.h, the bottom of the server's code: options.c calls
+ * nothing; config.c calls options.c and config_help.c; config_help.c
+ * calls options.c.
+ */
+#ifndef VL_SERVER_OPTIONS_H
+#define VL_SERVER_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "config.h"
+
+typedef enum {
+    OPT_NUM,        /* an integer (k, m, g suffixes: powers of 1024) */
+    OPT_SIZE,       /* bytes, the same; --help shows 64m, not 67108864 */
+    OPT_STR,        /* a non-empty string that fits its field */
+    OPT_ENUM,       /* one of `choices`, stored as its int */
+    OPT_FLAG,       /* no value: stores the opposite of its default */
+    OPT_DURABILITY, /* immediate | within:MS (durability_immediate, within_ms) */
+    OPT_HELP,
+    OPT_VERSION
+} opt_kind;
+
+enum { G_NETWORK, G_STORAGE, G_DURABILITY, G_MEMORY, G_OTHER, G_COUNT };
+
+typedef struct choice {
+    const char *name;
+    int value;
+} choice;
+
+typedef struct option {
+    const char *name;       /* the long name, without "--" */
+    char short_name;        /* 0: none */
+    const char *arg;        /* the value's name in --help; NULL: no value */
+    int group;              /* G_* */
+    size_t offset, size;    /* the srv_config field */
+    opt_kind kind;
+    int64_t def;            /* the default of a number, size, enum or flag */
+    const char *sdef;       /* the default of a string */
+    uint64_t min, max;      /* a number's or size's range (MS for durability) */
+    const choice *choices;  /* an enum's names, ended by a NULL name */
+    const char *def_text;   /* --help: the default in words, if not its value */
+    const char *help;
+} option;
+
+/* Every option, one row each, and how many. */
+extern const option srv_options[];
+extern const size_t srv_noptions;
+
+/* Each group's title, and the text --help prints after its options. */
+typedef struct option_group {
+    const char *title, *text;
+} option_group;
+extern const option_group srv_option_groups[G_COUNT];
+
+/* The name of the choice whose value is v, or NULL. */
+const char *option_choice_name(const choice *ch, int64_t v);
+/* n as --help and messages show it: sizes as 64m, 16k; numbers plainly. */
+void option_show(char *buf, size_t cap, const option *o, uint64_t n);
+
+/* Prints --help from the table (config_help.c). */
+void srv_config_usage(FILE *f);
+
+#endif
