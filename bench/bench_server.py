@@ -4,12 +4,15 @@ redis-benchmark, on loopback, in one run.
 
 Usage: bench/bench_server.py [-n REQUESTS] [--runs R] [--server-cpus 0] [--client-cpus 1]
                              [--vellir build/default/vellir-server] [--tests set,get,incr]
+                             [--vellir-before OTHER/vellir-server]
 
 Three servers, each started fresh, pinned to the same CPU set (taskset),
 one at a time (so they never compete with each other):
   redis          redis-server, no persistence (--save '' --appendonly no)
   redis-aof      redis-server, --appendonly yes --appendfsync everysec
   vellir         vellir-server on its SQLite default, --durability within:1000
+and, with --vellir-before, a fourth: that build of vellir-server (an older
+commit's), for a change's before and after in the same run.
 redis-benchmark runs pinned to the other CPU set:
   redis-benchmark -c 50 -n N -r 100000 -t set,get,incr -P {1,16} --csv
 With --runs R > 1 the servers take turns R times and the median of each
@@ -72,7 +75,8 @@ def start(kind, args, tmp, port, tag):
         else:
             cmd += ["--appendonly", "no"]
     else:
-        cmd = [args.vellir, "--port", str(port), "--data-dir", d, "--durability", "within:1000"]
+        binary = args.vellir_before if kind == "vellir-before" else args.vellir
+        cmd = [binary, "--port", str(port), "--data-dir", d, "--durability", "within:1000"]
     cmd = ["taskset", "-c", args.server_cpus] + cmd
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=d)
     wait_ready(port, proc)
@@ -122,12 +126,13 @@ def main():
     ap.add_argument("--client-cpus", default="1")
     ap.add_argument("--tests", default="set,get,incr")
     ap.add_argument("--vellir", default=os.path.join(ROOT, "build/default/vellir-server"))
+    ap.add_argument("--vellir-before", help="another vellir-server build to compare with")
     args = ap.parse_args()
     for tool in ("redis-server", "redis-benchmark", "taskset"):
         if not shutil.which(tool):
             sys.exit("bench_server: %s is missing (apt-get install redis-server redis-tools util-linux)" % tool)
     tmp = tempfile.mkdtemp(prefix="vellir-bench-")
-    kinds = ["redis", "redis-aof", "vellir"]
+    kinds = ["redis", "redis-aof", "vellir"] + (["vellir-before"] if args.vellir_before else [])
     results = {}  # (kind, pipeline, test) -> [(rps, p99)]
     print("# noise before: %s" % noise(), flush=True)
     try:
@@ -155,12 +160,21 @@ def main():
     print("|---|---|---|---|---|---|---|---|---|---|")
     for p in (1, 16):
         for t in tests:
-            r, a, v = (results.get((k, p, t)) for k in kinds)
+            r, a, v = (results.get((k, p, t)) for k in kinds[:3])
             if not (r and a and v):
                 continue
             print("| %s | %d | %.0f | %.0f | %.0f | %.2f | %.2f | %.3f | %.3f | %.3f |" % (
                 t, p, med(r, 0), med(a, 0), med(v, 0), med(v, 0) / med(r, 0),
                 med(v, 0) / med(a, 0), med(r, 1), med(a, 1), med(v, 1)))
+    if args.vellir_before:
+        print("\n| test | P | before rps | after rps | after/before | before p99 ms | after p99 ms |")
+        print("|---|---|---|---|---|---|---|")
+        for p in (1, 16):
+            for t in tests:
+                b, v = results.get(("vellir-before", p, t)), results.get(("vellir", p, t))
+                if b and v:
+                    print("| %s | %d | %.0f | %.0f | %.2f | %.3f | %.3f |" % (
+                        t, p, med(b, 0), med(v, 0), med(v, 0) / med(b, 0), med(b, 1), med(v, 1)))
     print("\n(%d requests per test, %d run(s), median shown; servers on CPUs %s, client on %s)" % (
         args.n, args.runs, args.server_cpus, args.client_cpus))
 
