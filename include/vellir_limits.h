@@ -128,9 +128,9 @@
 /* ---- CBOR helpers (vellir_cbor.h) ------------------------------------- */
 
 /* Most arrays, maps and tags open at once, in the encoder and the decoder.
- * vellir's own values nest at most two deep (DESIGN.md section 4: the
- * server stores a string, an integer or a hash, that is at most a map of
- * byte strings); 64 leaves user types plenty of room. The bound exists because
+ * vellir's own values nest at most two deep (docs/server.md, "The value
+ * type": a string, an integer or a hash, at most a map of byte strings);
+ * 64 leaves user types plenty of room. The bound exists because
  * depth is what an attacker controls cheaply (one byte per level): each
  * level costs the decoder one 8-byte counter kept inside vl_cbor_dec (so a
  * decoder is about 600 bytes on the caller's stack, and never allocates),

@@ -1,5 +1,5 @@
 /*
- * test_cass_invariants.c -- DESIGN.md section 5, invariants 1, 2, 4 and 5,
+ * test_cass_invariants.c -- invariants 1, 2, 4 and 5 of docs/invariants.md,
  * end to end against the real Cassandra node.
  *
  *   1  one upstream load per cold key per burst, whatever the waiters;

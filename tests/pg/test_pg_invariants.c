@@ -1,6 +1,6 @@
 /*
- * test_pg_invariants.c -- DESIGN.md section 5, invariants 1, 2, 4 and 5, end
- * to end on a real PostgreSQL:
+ * test_pg_invariants.c -- invariants 1, 2, 4 and 5 of docs/invariants.md,
+ * end to end on a real PostgreSQL:
  *   1. a burst of concurrent reads of a cold key is one SELECT (the cache's
  *      loads_started, the upstream's own count, and pg_stat_statements);
  *   2. an acknowledged IMMEDIATE write is in the table when its completion

@@ -1,7 +1,7 @@
 /*
- * test_bad_input.c -- DESIGN.md invariant 7 for the library: corrupt stored
- * bytes, oversized keys and values, and bad arguments get a clear status,
- * change nothing, and the shard keeps serving.
+ * test_bad_input.c -- invariant 7 (docs/invariants.md) for the library:
+ * corrupt stored bytes, oversized keys and values, and bad arguments get a
+ * clear status, change nothing, and the shard keeps serving.
  *
  * Owns: its services and stores. Threads: the test thread + the shards.
  */

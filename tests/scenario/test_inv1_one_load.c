@@ -1,7 +1,7 @@
 /*
- * test_inv1_one_load.c -- DESIGN.md invariant 1: one upstream load per cold
- * key per burst, whatever the number of waiters; and a failed load fails
- * every waiter, caches nothing, and the next request loads again.
+ * test_inv1_one_load.c -- invariant 1 (docs/invariants.md): one upstream
+ * load per cold key per burst, whatever the number of waiters; and a failed
+ * load fails every waiter, caches nothing, and the next request loads again.
  *
  * Owns: its services and stores. Threads: 64 reader threads + the shards.
  */

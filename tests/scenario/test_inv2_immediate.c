@@ -1,6 +1,6 @@
 /*
- * test_inv2_immediate.c -- DESIGN.md invariant 2: an acknowledged IMMEDIATE
- * write is in the upstream when its completion fires, here under 20%
+ * test_inv2_immediate.c -- invariant 2 (docs/invariants.md): an acknowledged
+ * IMMEDIATE write is in the upstream when its completion fires, here under 20%
  * injected commit errors; writers past the retry budget get VL_EPENDING and
  * their data still arrives.
  *

@@ -1,8 +1,8 @@
 /*
- * test_inv3_within.c -- DESIGN.md invariant 3: a WITHIN(ms) write reaches the
- * upstream about ms after it (never early, not much later), writes coalesce
- * so that a key is committed at most once per window, and a failing upstream
- * means retries that are counted.
+ * test_inv3_within.c -- invariant 3 (docs/invariants.md): a WITHIN(ms) write
+ * reaches the upstream about ms after it (never early, not much later),
+ * writes coalesce so that a key is committed at most once per window, and a
+ * failing upstream means retries that are counted.
  *
  * Owns: its services and stores. Threads: 2 writer threads + the shards.
  */

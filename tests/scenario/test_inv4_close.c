@@ -1,7 +1,7 @@
 /*
- * test_inv4_close.c -- DESIGN.md invariant 4: after close, the upstream
- * holds exactly the last value of every key written (deleted keys absent),
- * and close commits everything dirty, 100,000 keys included.
+ * test_inv4_close.c -- invariant 4 (docs/invariants.md): after close, the
+ * upstream holds exactly the last value of every key written (deleted keys
+ * absent), and close commits everything dirty, 100,000 keys included.
  *
  * Owns: its services and stores. Threads: the test thread + the shards.
  */

@@ -1,6 +1,6 @@
 /*
- * test_inv5_dirty_kept.c -- DESIGN.md invariant 5: a dirty entry is never
- * evicted, expired away without reaching the upstream, or lost on an
+ * test_inv5_dirty_kept.c -- invariant 5 (docs/invariants.md): a dirty entry
+ * is never evicted, expired away without reaching the upstream, or lost on an
  * upstream error (crash, lost acknowledgement, errors past the close
  * deadline: then it goes to on_uncommitted).
  *

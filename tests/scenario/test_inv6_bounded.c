@@ -1,7 +1,7 @@
 /*
- * test_inv6_bounded.c -- DESIGN.md invariant 6: a shard never blocks on
- * I/O, and never grows without bound: a full mailbox answers busy and stays
- * at its capacity; a hung upstream holds no request for other keys.
+ * test_inv6_bounded.c -- invariant 6 (docs/invariants.md): a shard never
+ * blocks on I/O, and never grows without bound: a full mailbox answers busy
+ * and stays at its capacity; a hung upstream holds no request for other keys.
  *
  * Owns: its services and stores. Threads: the test thread + the shards.
  */
