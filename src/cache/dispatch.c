@@ -2,8 +2,9 @@
  * dispatch.c -- what a request does to its key, in each state of the key
  * (the state machine is drawn in entry.h).
  *
- * Owns: creating and dropping entries, and applying reads, writes, deletes
- * and evictions to a resident key.
+ * Owns: applying reads, writes, deletes, evictions and expiry changes to a
+ * key in each state, making room for a new entry, and running a load's
+ * waiters once it answered (entry.c creates and drops the entries).
  * Threads: the owning shard's thread only.
  *
  *   request    not resident        LOADING        CLEAN / DIRTY / COMMITTING
