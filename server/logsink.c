@@ -44,7 +44,7 @@ void srv_log_sink(void *arg, vl_log_level level, const char *msg) {
     bool show = (int)level <= l->level;
     pthread_mutex_lock(&l->mu);
     if (own && level <= VL_LOG_WARN) {
-        snprintf(l->last, sizeof l->last, "%s", msg);
+        snprintf(l->last, sizeof l->last, "%s: %s", level_name(level), msg);
         l->last_ms = vl_time_ms();
     }
     if (l->holding && level == VL_LOG_ERROR && upstream) {

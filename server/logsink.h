@@ -27,7 +27,7 @@ typedef struct srv_log {
     bool holding;         /* the service is opening (under mu) */
     pthread_mutex_t mu;
     char first[1024];     /* the first upstream error while holding */
-    char last[1024];      /* the upstream's last warning or error */
+    char last[1040];      /* the upstream's last warning or error, with its level */
     int64_t last_ms;      /* when (vl_time_ms), 0: none yet */
 } srv_log;
 
@@ -45,8 +45,9 @@ void srv_log_release(srv_log *l, bool print);
 /* The first upstream error kept while holding, without the library's
  * "upstream NAME, shard N: " prefix; "" if none. */
 void srv_log_first(srv_log *l, char *out, size_t cap);
-/* The upstream's last warning or error in its own words (with the
- * "upstream NAME, shard N: " prefix) and when; "" and 0 if none. */
+/* The upstream's last warning or error in its own words, after its level
+ * ("warning: upstream NAME, shard N: ..."), and when; "" and 0 if none.
+ * A warning may be good news ("reconnected after 3.8 ms"). */
 void srv_log_last(srv_log *l, char *out, size_t cap, int64_t *at_ms);
 
 #endif

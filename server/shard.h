@@ -34,6 +34,9 @@ struct srv_listener;
 typedef struct srv_counters {
     _Atomic uint64_t commands, conns_total, rejected, net_in, net_out, kspace_hits,
         kspace_misses, output_disconnects, busy_stalls;
+    /* Commands whose key failed with each status (op.c), e.g. an upstream
+     * that could not load it: what INFO's Upstream section counts by kind. */
+    _Atomic uint64_t failures[VL_STATUS_COUNT];
     _Atomic int64_t values; /* live values on this shard (value.h) */
     _Atomic int64_t ops;    /* ops alive whose home is this shard */
     _Atomic uint32_t conns; /* connections whose home is this shard */

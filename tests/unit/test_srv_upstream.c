@@ -200,13 +200,13 @@ static void test_logsink(void) {
     /* held: only the warning shows; the errors are for the one line */
     CHECK(!strcmp(text, "vellir-server: warning: upstream postgres, shard 0: a warning\n"));
     srv_log_last(&l, last, sizeof last, &at);
-    CHECK(!strcmp(last, "upstream postgres, shard 0: a warning"));
+    CHECK(!strcmp(last, "warning: upstream postgres, shard 0: a warning"));
     CHECK(at > 0);
     capture(open_succeeds, &l, text, sizeof text);
     CHECK(!strcmp(text, "vellir-server: error: upstream cassandra, shard 0: kept\n"
                         "vellir-server: warning: the cache's own warning\n"));
     srv_log_last(&l, last, sizeof last, &at); /* the cache's own is not the upstream's */
-    CHECK(!strcmp(last, "upstream cassandra, shard 0: kept"));
+    CHECK(!strcmp(last, "error: upstream cassandra, shard 0: kept"));
     srv_log_fini(&l);
 }
 
