@@ -10,6 +10,8 @@
 #   make fuzz-replay     replay every fuzz corpus through its harness (any CC)
 #   make server-test     vellir-server against redis-cli, redis-py, hiredis and
 #                        redis-server (tests/server/run.sh); any mode
+#   make server-test-pg  vellir-server in front of PostgreSQL (needs
+#                        scripts/pg-node.sh start); any mode
 #   make check-layers    the layering rules (scripts/check-layers.py)
 #   make install         headers, libvellir.a, libvellir.so, vellir.pc and
 #                        vellir-server under PREFIX (/usr/local); DESTDIR,
@@ -110,7 +112,7 @@ BENCH_BIN := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 .SECONDARY:
 
 .PHONY: test-pg test-cassandra all lib test examples bench clean fuzz fuzz-replay print-builddir \
-        server-test check-layers install uninstall FORCE
+        server-test server-test-pg check-layers install uninstall FORCE
 all: lib $(SERVER) examples bench $(TEST_BIN) $(PG_TEST_BIN) $(CASS_TEST_BIN)
 
 lib: $(LIB) $(SO) $(SO_LINKS)
@@ -224,6 +226,12 @@ $(HIREDIS_TEST): tests/server/test_hiredis.c
 
 server-test: $(SERVER) $(HIREDIS_TEST)
 	@VELLIR_SERVER_PREFIX="$(RUN_PREFIX)" tests/server/run.sh $(B)
+
+# vellir-server in front of a real PostgreSQL (tests/server/test_pg_server.py):
+# redis-py through the server, psql and cbor2 on the table. Needs the
+# instance of scripts/pg-node.sh start (VELLIR_PG_DSN, as for test-pg).
+server-test-pg: $(SERVER)
+	@$(RUN_PREFIX) /usr/bin/python3 tests/server/test_pg_server.py $(SERVER)
 
 # The layering of docs/architecture.md, kept: includes by folder, no
 # hand-copied prototypes, exported symbols (vl_ public, vl__ internal), and a

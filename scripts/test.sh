@@ -71,8 +71,10 @@ make -j"$JOBS" TSAN=1 server-test
 # ---- PostgreSQL upstream against a real server -------------------------------
 # A private PostgreSQL 15 instance (scripts/pg-node.sh: installs Debian's
 # package if missing, initdb in build/pg-node/data, 127.0.0.1:15432), the
-# tests/pg suites in the plain, ASan+UBSan and TSan builds, and the instance
-# stopped again on exit if this run started it. VELLIR_SKIP_PG=1 skips it.
+# tests/pg suites and vellir-server in front of it (make server-test-pg,
+# about 5 s a build) in the plain, ASan+UBSan and TSan builds, and the
+# instance stopped again on exit if this run started it. VELLIR_SKIP_PG=1
+# skips it.
 if [ "${VELLIR_SKIP_PG:-0}" != 1 ]; then
   step "PostgreSQL test instance"
   if ! scripts/pg-node.sh status >/dev/null 2>&1; then
@@ -85,6 +87,10 @@ if [ "${VELLIR_SKIP_PG:-0}" != 1 ]; then
   make -j"$JOBS" ASAN=1 test-pg
   step "PostgreSQL tests under TSan"
   make -j"$JOBS" TSAN=1 test-pg
+  step "vellir-server in front of PostgreSQL (gcc, ASan+UBSan, TSan)"
+  make -j"$JOBS" server-test-pg
+  make -j"$JOBS" ASAN=1 server-test-pg
+  make -j"$JOBS" TSAN=1 server-test-pg
   if [ "$pg_started_here" = 1 ]; then scripts/pg-node.sh stop; pg_started_here=0; fi
 fi
 

@@ -1,7 +1,9 @@
 /*
  * config.c -- vellir-server's command line, from the table of options
  * (options.h): the defaults (srv_config_init), the parsing with range
- * checks and messages (srv_config_parse); --help is config_help.c's.
+ * checks and messages (srv_config_parse), and the rules of the upstreams'
+ * groups (an option of one upstream refused with another; a required one
+ * missing); --help is config_help.c's.
  *
  * Owns: nothing but functions over srv_config. Threads: the main thread,
  * before anything starts.
@@ -39,8 +41,8 @@ void srv_config_init(srv_config *c) {
     memset(c, 0, sizeof *c);
     for (size_t i = 0; i < srv_noptions; i++) {
         const option *o = &srv_options[i];
-        if (o->kind == OPT_STR) store_str(c, o, o->sdef);
-        else if (o->kind != OPT_HELP && o->kind != OPT_VERSION) store_int(c, o, o->def);
+        if (o->kind == OPT_STR) store_str(c, o, option_sdefault(o));
+        else if (o->kind != OPT_HELP && o->kind != OPT_VERSION) store_int(c, o, option_default(o));
     }
 }
 
@@ -130,13 +132,21 @@ static bool apply(srv_config *c, const option *o, const char *v) {
         if (!parse_number(o, v, v, &n)) return false;
         store_int(c, o, (int64_t)n);
         return true;
-    case OPT_STR:
+    case OPT_STR: {
+        char why[256];
         if (!*v || strlen(v) >= o->size) {
             bad(o, v, *v ? "too long" : "empty");
             return false;
         }
+        if (o->check && o->check(v, why, sizeof why)) {
+            /* The value may be a connection string with a password: the
+             * message names the option, not the value. */
+            fprintf(stderr, "vellir-server: bad value for --%s: %s (see --help)\n", o->name, why);
+            return false;
+        }
         store_str(c, o, v);
         return true;
+    }
     case OPT_ENUM:
         return parse_enum(c, o, v);
     case OPT_DURABILITY:
@@ -167,10 +177,10 @@ static const option *find(const char *a, const char **val) {
 }
 
 /* One argument at argv[*i] (and its value after it); 0 to go on, 1 after
- * --help or --version, -1 after a message. */
-static int parse_one(srv_config *c, int argc, char **argv, int *i) {
+ * --help or --version, -1 after a message. The option's row goes to *row. */
+static int parse_one(srv_config *c, int argc, char **argv, int *i, const option **row) {
     const char *a = argv[*i], *val;
-    const option *o = find(a, &val);
+    const option *o = *row = find(a, &val);
     if (!o) {
         fprintf(stderr, "vellir-server: unknown %s '%s' (see --help)\n",
                 strncmp(a, "--", 2) ? "argument" : "option", a);
@@ -196,15 +206,46 @@ static int parse_one(srv_config *c, int argc, char **argv, int *i) {
     return apply(c, o, val) ? 0 : -1;
 }
 
-int srv_config_parse(srv_config *c, int argc, char **argv) {
-    for (int i = 1; i < argc; i++) {
-        int r = parse_one(c, argc, argv, &i);
-        if (r != 0) return r;
+/* The rules of the groups of one upstream: their options only with it, and
+ * the required ones given. False after a message. */
+static bool check_upstream_groups(const srv_config *c, const bool *given) {
+    const char *up = srv_upstream_name(c);
+    for (size_t i = 0; i < srv_noptions; i++) {
+        const option *o = &srv_options[i];
+        const char *mine = srv_option_groups[o->group].upstream;
+        if (!mine) continue;
+        if (given[i] && strcmp(mine, up)) {
+            fprintf(stderr, "vellir-server: --%s is an option of --upstream %s, and this "
+                            "server's upstream is %s\n", o->name, mine, up);
+            return false;
+        }
+        if (o->required && !given[i] && !strcmp(mine, up)) {
+            fprintf(stderr, "vellir-server: --upstream %s needs --%s %s (see --help)\n", mine,
+                    o->name, o->arg);
+            return false;
+        }
     }
-    if (!SRV_HAVE_SQLITE && c->upstream == SRV_UPSTREAM_SQLITE) {
-        fprintf(stderr, "vellir-server: this binary was built without the SQLite upstream\n");
+    return true;
+}
+
+int srv_config_parse(srv_config *c, int argc, char **argv) {
+    bool *given = calloc(srv_noptions, sizeof *given);
+    if (!given) {
+        fprintf(stderr, "vellir-server: out of memory\n");
         return -1;
     }
-    return 0;
+    int r = 0;
+    for (int i = 1; i < argc && r == 0; i++) {
+        const option *o;
+        r = parse_one(c, argc, argv, &i, &o);
+        if (o) given[o - srv_options] = true;
+    }
+    if (r == 0 && !SRV_HAVE_SQLITE && c->upstream == SRV_UPSTREAM_SQLITE) {
+        fprintf(stderr, "vellir-server: this binary was built without the SQLite upstream\n");
+        r = -1;
+    }
+    if (r == 0 && !check_upstream_groups(c, given)) r = -1;
+    free(given);
+    return r;
 }
 

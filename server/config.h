@@ -26,7 +26,30 @@
 #endif
 
 /* The upstreams (--upstream). */
-enum { SRV_UPSTREAM_SQLITE, SRV_UPSTREAM_MEMORY };
+enum { SRV_UPSTREAM_SQLITE, SRV_UPSTREAM_MEMORY, SRV_UPSTREAM_POSTGRES, SRV_UPSTREAM_CASSANDRA };
+
+/* --upstream postgres (the --pg-* options). No password: that comes from a
+ * file or the environment when the upstream is made (upstream.c). */
+typedef struct srv_pg_config {
+    char conninfo[2048];      /* libpq's connection string, either form */
+    char table[128];          /* [schema.]table */
+    bool create;              /* create the table if missing */
+    char password_file[512];  /* "": none */
+    uint32_t connect_timeout_ms, request_timeout_ms;
+} srv_pg_config;
+
+/* --upstream cassandra (the --cassandra-* options); no password either. */
+typedef struct srv_cass_config {
+    char hosts[1024];         /* contact points, comma-separated */
+    uint32_t port;
+    char keyspace[64], table[64];
+    bool create;              /* create the keyspace and table if missing */
+    uint32_t replication_factor;
+    int consistency;          /* vl_cassandra_consistency, reads and writes */
+    char user[256];           /* "": no authentication */
+    char password_file[512];  /* "": none */
+    uint32_t connect_timeout_ms, request_timeout_ms;
+} srv_cass_config;
 
 typedef struct srv_config {
     char bind[64];
@@ -49,6 +72,8 @@ typedef struct srv_config {
     uint32_t commit_inflight; /* commit batches in flight per shard */
     int64_t commit_gather_ms; /* -1: a quarter of within:MS */
     uint32_t spin_us;         /* a shard's poll before it sleeps */
+    srv_pg_config pg;
+    srv_cass_config cass;
 } srv_config;
 
 /* Every option's default. */
@@ -58,7 +83,7 @@ void srv_config_init(srv_config *c);
 int srv_config_parse(srv_config *c, int argc, char **argv);
 /* The durability as text: "immediate" or "within:MS". */
 const char *srv_durability_text(const srv_config *c, char *buf, size_t cap);
-/* The upstream's name: "sqlite" or "memory". */
+/* The upstream's name: "sqlite", "memory", "postgres" or "cassandra". */
 const char *srv_upstream_name(const srv_config *c);
 
 #endif

@@ -44,11 +44,17 @@ static void trailer(char *buf, size_t cap, const option *o) {
     char d[128], lo[32], hi[32];
     size_t n = 0;
     if (o->def_text) snprintf(d, sizeof d, "%s", o->def_text);
-    else if (o->kind == OPT_STR) snprintf(d, sizeof d, "%s", o->sdef);
-    else if (o->kind == OPT_ENUM) snprintf(d, sizeof d, "%s", option_choice_name(o->choices, o->def));
-    else if (o->kind == OPT_DURABILITY) snprintf(d, sizeof d, "within:%lld", (long long)o->def);
-    else option_show(d, sizeof d, o, (uint64_t)o->def);
+    else if (o->kind == OPT_STR) snprintf(d, sizeof d, "%s", option_sdefault(o));
+    else if (o->kind == OPT_ENUM)
+        snprintf(d, sizeof d, "%s", option_choice_name(o->choices, option_default(o)));
+    else if (o->kind == OPT_DURABILITY)
+        snprintf(d, sizeof d, "within:%lld", (long long)option_default(o));
+    else option_show(d, sizeof d, o, (uint64_t)option_default(o));
     buf[0] = 0;
+    if (o->required) {
+        snprintf(buf, cap, "(required)");
+        return;
+    }
     if (o->kind == OPT_ENUM) {
         n += snprintf(buf + n, cap - n, "(");
         for (const choice *ch = o->choices; ch->name; ch++)

@@ -1,7 +1,8 @@
 /*
  * info.c -- INFO: Redis's sections (server, clients, memory, persistence,
- * stats, replication, cpu, keyspace) and a "vellir" section with the
- * cache's own numbers (vl_stats_get).
+ * stats, replication, cpu, keyspace), a "vellir" section with the cache's
+ * own numbers (vl_stats_get), and an "upstream" section: which upstream,
+ * where, its state and its errors by kind (docs/server.md, INFO).
  *
  * Owns: nothing. Threads: any shard thread; it reads the shards' counters
  * (relaxed atomics) and the cache's statistics, never another shard's data.
@@ -17,6 +18,8 @@
 
 #include "args.h"
 #include "info.h"
+#include "logsink.h"
+#include "vellir_pg.h"
 
 #if SRV_HAVE_SQLITE
 #include "vellir_sqlite.h"
@@ -212,6 +215,69 @@ static void sec_vellir(srv *s, const vl_stats *st, vl_buf *o) {
     sec_sqlite(s, o);
 }
 
+/* postgres: its connections ready, and the state they make (up, degraded,
+ * down); -1 and "embedded" (SQLite, memory: no connection) or "unknown"
+ * (Cassandra: its upstream has no statistics yet). */
+static int64_t upstream_state(srv *s, const vl_pg_stats *pg, bool is_pg, const char **state) {
+    if (!is_pg) {
+        bool embedded = !strcmp(s->about.name, "sqlite") || !strcmp(s->about.name, "memory");
+        *state = embedded ? "embedded" : "unknown";
+        return -1;
+    }
+    int64_t ready = (int64_t)pg->connects - (int64_t)pg->disconnects;
+    *state = ready >= (int64_t)s->nshards ? "up" : ready > 0 ? "degraded" : "down";
+    return ready;
+}
+
+/* The statuses of upstream failures, as commands met them: "VL_ETIMEOUT=2,...". */
+static void failures_text(srv *s, char *out, size_t cap) {
+    static const vl_status kinds[] = {VL_EUNAVAILABLE, VL_ETIMEOUT, VL_EOVERLOADED, VL_EIO,
+                                      VL_ENOSPACE,     VL_ECONFLICT, VL_ESCHEMA,    VL_EAUTH,
+                                      VL_EQUERY,       VL_EUPSTREAM, VL_ECORRUPT,   VL_EPENDING};
+    size_t n = 0;
+    out[0] = 0;
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0] && n < cap; i++) {
+        uint64_t c = sum_at(s, offsetof(srv_counters, failures) + (size_t)kinds[i] * sizeof(uint64_t));
+        if (c)
+            n += (size_t)snprintf(out + n, cap - n, "%s%s=%llu", n ? "," : "",
+                                  vl_status_name(kinds[i]), (unsigned long long)c);
+    }
+}
+
+static void sec_upstream(srv *s, const vl_stats *st, vl_buf *o) {
+    vl_pg_stats pg = {0};
+    bool is_pg = s->up.ops && vl_pg_stats_get(&s->up, &pg) == VL_OK;
+    const char *state;
+    int64_t ready = upstream_state(s, &pg, is_pg, &state);
+    char text[1024];
+    add(o, "# Upstream");
+    add(o, "upstream_name:%s", s->about.name);
+    add(o, "upstream_target:%s", s->about.target);
+    add(o, "upstream_table:%s", s->about.table);
+    add(o, "upstream_credentials:%s", s->about.credentials);
+    add(o, "upstream_state:%s", state);
+    if (ready >= 0) add(o, "upstream_connections:%lld", (long long)ready);
+    add(o, "upstream_inflight_loads:%llu", (unsigned long long)st->inflight_loads);
+    add(o, "upstream_inflight_commits:%llu", (unsigned long long)st->inflight_commits);
+    if (is_pg) {
+        add(o, "upstream_connects:%llu", (unsigned long long)pg.connects);
+        add(o, "upstream_disconnects:%llu", (unsigned long long)pg.disconnects);
+        add(o, "upstream_connect_failures:%llu", (unsigned long long)pg.connect_failures);
+        add(o, "upstream_failed_requests:%llu", (unsigned long long)pg.failed);
+        add(o, "upstream_fence_waits:%llu", (unsigned long long)pg.fence_waits);
+    }
+    add(o, "upstream_loads_failed:%llu", (unsigned long long)st->loads_failed);
+    add(o, "upstream_commits_failed:%llu", (unsigned long long)st->commits_failed);
+    add(o, "upstream_retries:%llu", (unsigned long long)st->retries);
+    failures_text(s, text, sizeof text);
+    add(o, "upstream_errors_replied:%s", text);
+    int64_t at = 0;
+    if (s->log) srv_log_last(s->log, text, sizeof text, &at);
+    else text[0] = 0;
+    add(o, "upstream_last_log:%s", text);
+    add(o, "upstream_last_log_age_s:%lld", at ? (long long)((vl_time_ms() - at) / 1000) : -1LL);
+}
+
 enum {
     S_SERVER = 1,
     S_CLIENTS = 2,
@@ -222,7 +288,8 @@ enum {
     S_CPU = 64,
     S_KEYSPACE = 128,
     S_VELLIR = 256,
-    S_ALL = 511
+    S_UPSTREAM = 512,
+    S_ALL = 1023
 };
 
 static uint32_t section_bits(const vl_resp_arg *argv, size_t argc) {
@@ -232,6 +299,7 @@ static uint32_t section_bits(const vl_resp_arg *argv, size_t argc) {
     } names[] = {{"server", S_SERVER},     {"clients", S_CLIENTS},   {"memory", S_MEMORY},
                  {"persistence", S_PERSIST}, {"stats", S_STATS},     {"replication", S_REPL},
                  {"cpu", S_CPU},           {"keyspace", S_KEYSPACE}, {"vellir", S_VELLIR},
+                 {"upstream", S_UPSTREAM},
                  {"all", S_ALL},           {"everything", S_ALL},    {"default", S_ALL}};
     if (argc == 0) return S_ALL;
     uint32_t bits = 0;
@@ -263,5 +331,6 @@ void info_text(srv *s, const vl_resp_arg *argv, size_t argc, vl_buf *o) {
     SECTION(S_CPU, sec_cpu(o));
     SECTION(S_KEYSPACE, sec_keyspace(s, &st, o));
     SECTION(S_VELLIR, sec_vellir(s, &st, o));
+    SECTION(S_UPSTREAM, sec_upstream(s, &st, o));
 #undef SECTION
 }

@@ -1,39 +1,33 @@
 /*
- * main.c -- vellir-server's main(): options, the upstream, the service,
- * signals, and the orderly stop that commits every write before exit.
+ * main.c -- vellir-server's main(): options, the upstream (upstream.c), the
+ * service, signals, and the orderly stop that commits every write before
+ * exit.
  *
- * Owns: the process: its signal mask, the service and its upstream.
+ * Exit codes: 0 after a clean stop; 2 for bad options (or a file they name,
+ * such as a password file others may read); 1 when the server cannot start
+ * (the upstream is unreachable, refuses the credentials, has no such table,
+ * the port is taken: one line says which and why) or when writes could not
+ * be committed at the stop.
+ *
+ * Owns: the process: its signal mask, the service, its upstream, the log.
  * Threads: the main thread only. SIGINT and SIGTERM are blocked in every
  * thread (the shards inherit the mask) and taken here with sigwait;
  * SHUTDOWN raises SIGTERM to reach this same path.
  */
-#include <errno.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "logsink.h"
 #include "server.h"
 #include "shard.h"
+#include "upstream.h"
 #include "value.h"
-#include "vellir_memory.h"
-#if SRV_HAVE_SQLITE
-#include "vellir_sqlite.h"
-#endif
-
-static int log_level = VL_LOG_WARN;
-
-static void log_sink(void *arg, vl_log_level level, const char *msg) {
-    (void)arg;
-    if ((int)level > log_level) return;
-    static const char *names[] = {"error", "warning", "info"};
-    fprintf(stderr, "vellir-server: %s: %s\n", names[level], msg);
-}
 
 static uint32_t default_shards(void) {
     cpu_set_t set;
@@ -41,66 +35,6 @@ static uint32_t default_shards(void) {
         return (uint32_t)CPU_COUNT(&set);
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (uint32_t)n : 1;
-}
-
-/* mkdir -p */
-static bool make_dirs(const char *path) {
-    char p[512];
-    snprintf(p, sizeof p, "%s", path);
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/') continue;
-        *s = 0;
-        if (mkdir(p, 0755) != 0 && errno != EEXIST) return false;
-        *s = '/';
-    }
-    return mkdir(p, 0755) == 0 || errno == EEXIST;
-}
-
-typedef struct upstream_choice {
-    vl_upstream up;
-    vl_mem *mem;
-} upstream_choice;
-
-static bool make_upstream(srv_config *cfg, upstream_choice *u, char *desc, size_t cap) {
-    memset(u, 0, sizeof *u);
-    if (cfg->upstream == SRV_UPSTREAM_MEMORY) {
-        u->mem = vl_mem_new(1);
-        if (!u->mem) return false;
-        u->up = vl_mem_upstream(u->mem);
-        snprintf(desc, cap, "memory (nothing persists)");
-        return true;
-    }
-#if SRV_HAVE_SQLITE
-    if (!make_dirs(cfg->data_dir)) {
-        fprintf(stderr, "vellir-server: cannot create data directory '%s': %s\n", cfg->data_dir,
-                strerror(errno));
-        return false;
-    }
-    char path[1100];
-    if (cfg->db_path[0]) snprintf(path, sizeof path, "%s", cfg->db_path);
-    else snprintf(path, sizeof path, "%s/vellir.db", cfg->data_dir);
-    vl_sqlite_options so;
-    vl_sqlite_options_init(&so);
-    so.path = path;
-    int sync = cfg->sqlite_sync >= 0 ? cfg->sqlite_sync : cfg->durability_immediate ? 2 : 1;
-    so.synchronous = (vl_sqlite_sync)sync;
-    vl_status st = vl_sqlite_upstream(&so, &u->up);
-    if (st != VL_OK) {
-        fprintf(stderr, "vellir-server: SQLite upstream '%s': %s\n", path, vl_strerror(st));
-        return false;
-    }
-    snprintf(desc, cap, "sqlite %s (synchronous=%s)", path,
-             sync == 0 ? "off" : sync == 1 ? "normal" : "full");
-    return true;
-#else
-    (void)make_dirs;
-    return false;
-#endif
-}
-
-static void release_upstream(upstream_choice *u) {
-    if (u->up.release) u->up.release(u->up.ctx);
-    u->up.release = NULL;
 }
 
 static void ask_stop(srv *s) {
@@ -139,7 +73,6 @@ int main(int argc, char **argv) {
     srv_config_init(&cfg);
     int r = srv_config_parse(&cfg, argc, argv);
     if (r != 0) return r > 0 ? 0 : 2;
-    log_level = cfg.log_level;
     signal(SIGPIPE, SIG_IGN);
     sigset_t set;
     sigemptyset(&set);
@@ -148,9 +81,11 @@ int main(int argc, char **argv) {
     pthread_sigmask(SIG_BLOCK, &set, NULL); /* before any thread starts */
 
     static srv s;
-    upstream_choice u;
-    char desc[sizeof s.upstream_desc];
-    if (!make_upstream(&cfg, &u, desc, sizeof desc)) return 1;
+    static srv_log lg;
+    static srv_upstream u;
+    srv_log_init(&lg, cfg.log_level);
+    r = srv_upstream_make(&cfg, &u);
+    if (r != 0) return r;
     vl_options o;
     vl_options_init(&o);
     o.shards = cfg.shards ? cfg.shards : default_shards();
@@ -166,18 +101,22 @@ int main(int argc, char **argv) {
                                                                    : VL_COMMIT_GATHER_MS_MAX;
     o.commit_gather_ms = cfg.commit_gather_ms >= 0 ? (uint32_t)cfg.commit_gather_ms
                          : cfg.durability_immediate ? 0 : gather;
-    o.log = log_sink;
+    o.log = srv_log_sink;
+    o.log_arg = &lg;
     vl_service *svc = NULL;
+    srv_log_hold(&lg); /* one line if it fails, not one per shard */
     vl_status st = vl_open(&o, &sv_type, &u.up, &svc);
+    if (st != VL_OK) srv_upstream_open_failed(&u, &lg, st);
+    srv_log_release(&lg, st == VL_OK);
     if (st != VL_OK) {
-        fprintf(stderr, "vellir-server: cannot start the cache: %s\n", vl_strerror(st));
-        release_upstream(&u);
-        if (u.mem) vl_mem_free(u.mem);
+        srv_upstream_release(&u, false);
         return 1;
     }
     srv_init(&s, &cfg);
-    snprintf(s.upstream_desc, sizeof s.upstream_desc, "%s", desc);
+    snprintf(s.upstream_desc, sizeof s.upstream_desc, "%s", u.desc);
+    s.about = u.about;
     s.up = u.up;
+    s.log = &lg;
     s.on_shutdown = ask_stop;
     int code = 0;
     if (srv_start(&s, svc) != VL_OK) {
@@ -185,7 +124,7 @@ int main(int argc, char **argv) {
     } else {
         char d[32];
         fprintf(stderr, "vellir-server %s: listening on %s:%u (%u shards, %s, durability %s)\n",
-                VELLIR_VERSION, cfg.bind, (unsigned)s.port, s.nshards, desc,
+                VELLIR_VERSION, cfg.bind, (unsigned)s.port, s.nshards, u.desc,
                 srv_durability_text(&cfg, d, sizeof d));
         int sig = 0;
         while (sigwait(&set, &sig) != 0) {}
@@ -196,7 +135,7 @@ int main(int argc, char **argv) {
     vl_close_report rep;
     st = final_flush(svc, &rep);
     srv_free(&s);
-    if (u.mem) vl_mem_free(u.mem);
+    srv_upstream_release(&u, true);
     if (st != VL_OK) {
         fprintf(stderr, "vellir-server: %llu keys could not be committed (last error: %s)\n",
                 (unsigned long long)rep.uncommitted, vl_strerror(rep.last_error));

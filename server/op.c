@@ -243,6 +243,8 @@ static void op_task(vl_task *t) { op_arrived((srv_op *)t); }
 
 void part_fail(srv_part *p, vl_status st) {
     srv_op *op = p->op;
+    srv_shard *self = srv_self(); /* the key's shard: its counters are this thread's */
+    if (self && (unsigned)st < VL_STATUS_COUNT) SRV_ADD(self, failures[st], 1);
     if (!op->multi) {
         op->reply.len = 0;
         reply_status_error(&op->reply, st);

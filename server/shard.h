@@ -34,6 +34,9 @@ struct srv_listener;
 typedef struct srv_counters {
     _Atomic uint64_t commands, conns_total, rejected, net_in, net_out, kspace_hits,
         kspace_misses, output_disconnects, busy_stalls;
+    /* Commands whose key failed with each status (op.c), e.g. an upstream
+     * that could not load it: what INFO's Upstream section counts by kind. */
+    _Atomic uint64_t failures[VL_STATUS_COUNT];
     _Atomic int64_t values; /* live values on this shard (value.h) */
     _Atomic int64_t ops;    /* ops alive whose home is this shard */
     _Atomic uint32_t conns; /* connections whose home is this shard */
@@ -72,6 +75,17 @@ typedef struct srv_shard {
 
 /* ---- the server --------------------------------------------------------- */
 
+/* What the server says of its upstream, never a password (upstream.c
+ * fills it at start). */
+typedef struct srv_upstream_about {
+    char name[16];         /* sqlite, memory, postgres, cassandra */
+    char target[1024];     /* a file, a connection string (password masked), a contact point */
+    char table[128];       /* the table, keyspace.table for Cassandra */
+    char credentials[64];  /* where the password comes from */
+} srv_upstream_about;
+
+struct srv_log;
+
 typedef struct srv {
     srv_config cfg;
     vl_service *svc;
@@ -81,7 +95,9 @@ typedef struct srv {
     int64_t start_ms;       /* wall clock */
     uint16_t port;          /* the port actually bound */
     char upstream_desc[1200];
-    vl_upstream up;         /* for its own statistics (SQLite) */
+    srv_upstream_about about;
+    vl_upstream up;         /* for its own statistics (SQLite, PostgreSQL) */
+    struct srv_log *log;    /* the library's messages: the upstream's last error */
     _Atomic uint64_t next_client_id;
     _Atomic int shutdown_asked; /* SHUTDOWN or a signal */
     _Atomic int stopping;       /* no more accepting */

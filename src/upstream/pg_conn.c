@@ -459,12 +459,15 @@ static void on_prepare(uv_prepare_t *h) {
 
 static void on_poll(uv_poll_t *h, int status, int events) {
     pg_conn *pg = h->data;
-    if (status < 0) { /* libuv reports POLLERR (a reset socket) as EBADF */
-        vl__pg_conn_drop(pg, VL_EUNAVAILABLE, "socket error (connection reset?)");
+    if (pg->state == PG_CONNECTING) {
+        /* Errors too: libpq reads the socket's own (SO_ERROR), e.g.
+         * "connection to server at ..., port ... failed: Connection
+         * refused", and tries the host's next address if it has one. */
+        connect_step(pg);
         return;
     }
-    if (pg->state == PG_CONNECTING) {
-        connect_step(pg);
+    if (status < 0) { /* libuv reports POLLERR (a reset socket) as EBADF */
+        vl__pg_conn_drop(pg, VL_EUNAVAILABLE, "socket error (connection reset?)");
         return;
     }
     if (events & UV_READABLE) {

@@ -81,6 +81,7 @@ if grep -q "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|WARNING: ThreadSaniti
 fi
 
 suite "restart and durability" $PY $T/test_restart.py "$SERVER"
+suite "upstream options, passwords, failed starts" $PY $T/test_upstreams.py "$SERVER"
 
 if [ "$fail" -eq 0 ]; then echo "server tests: all suites passed"; else echo "server tests: $fail suite(s) failed"; fi
 [ "$fail" -eq 0 ]

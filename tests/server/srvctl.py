@@ -1,6 +1,7 @@
 """srvctl.py -- starting and stopping servers for the server tests: a
 vellir-server binary (or redis-server) on a free loopback port with its own
-data directory, stopped by its own pid.
+data directory, stopped by its own pid; and a start that must fail
+(start_fails).
 
 Owns: the processes it starts (never any other). Threads: one.
 """
@@ -10,6 +11,9 @@ import socket
 import subprocess
 import tempfile
 import time
+
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "WARNING: ThreadSanitizer",
+                   "runtime error:")
 
 
 def free_port():
@@ -95,8 +99,7 @@ class Server:
     def check_log(self):
         """Fails if a sanitizer reported anything (ASan, UBSan, LSan, TSan)."""
         text = self.log_text()
-        for mark in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
-                     "WARNING: ThreadSanitizer", "runtime error:"):
+        for mark in SANITIZER_MARKS:
             if mark in text:
                 raise AssertionError("sanitizer report in %s:\n%s" % (self.log_path, text[-3000:]))
 
@@ -111,3 +114,33 @@ class Server:
     def cleanup(self):
         if self.own_dir:
             subprocess.run(["rm", "-rf", self.dir])
+
+
+def listening(port):
+    """Whether anything accepts a connection on 127.0.0.1:port."""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
+def start_fails(binary, args, env=None, timeout=30.0):
+    """Runs vellir-server with args on a free port, expecting it to exit by
+    itself. Returns (exit code, stderr text, seconds taken); on its way out
+    nothing may listen on its port (a failed start leaves no server)."""
+    port = free_port()
+    d = tempfile.mkdtemp(prefix="vellir-srv-test-")
+    t0 = time.time()
+    try:
+        p = subprocess.run([binary, "--port", str(port), "--data-dir", d] + list(args),
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, env=env, timeout=timeout)
+    finally:
+        subprocess.run(["rm", "-rf", d])
+    took = time.time() - t0
+    out = p.stderr.decode("utf-8", "replace") + p.stdout.decode("utf-8", "replace")
+    assert not listening(port), "something listens on %d after a failed start" % port
+    for mark in SANITIZER_MARKS:
+        assert mark not in out, "sanitizer report:\n%s" % out[-3000:]
+    return p.returncode, out, took

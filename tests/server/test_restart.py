@@ -17,14 +17,9 @@ import redis
 
 from respc import Conn
 from srvctl import Server
+from suite import run, test
 
 BINARY = sys.argv[1]
-TESTS = []
-
-
-def test(fn):
-    TESTS.append(fn)
-    return fn
 
 
 def fill(port):
@@ -164,19 +159,5 @@ def test_within_window_kill9():
         srv.cleanup()
 
 
-def main():
-    failed = 0
-    for fn in TESTS:
-        t0 = time.time()
-        try:
-            fn()
-            print("ok - %s (%.2f s)" % (fn.__name__, time.time() - t0))
-        except Exception as e:
-            failed += 1
-            print("FAIL - %s: %s: %s" % (fn.__name__, type(e).__name__, e))
-    print("%d of %d restart tests passed" % (len(TESTS) - failed, len(TESTS)))
-    sys.exit(1 if failed else 0)
-
-
 if __name__ == "__main__":
-    main()
+    run("restart tests")
