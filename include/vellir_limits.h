@@ -125,6 +125,14 @@
 #define VL_EXPIRE_HZ_MAX 500u
 #define VL_EXPIRE_KEYS_PER_LOOP_MAX 256u
 
+/* ---- listing the keys (vl_scan, docs/scan.md) ------------------------- */
+
+/* Most keys one vl_scan page may ask for. A page holds in memory at most
+ * this many keys from the upstream, this many of each shard's dirty keys,
+ * and this many in the answer; 65,536 keys of 16 bytes is a few MiB per
+ * page in flight. A larger COUNT in vellir-server is clamped to it. */
+#define VL_SCAN_COUNT_MAX 65536u
+
 /* ---- CBOR helpers (vellir_cbor.h) ------------------------------------- */
 
 /* Most arrays, maps and tags open at once, in the encoder and the decoder.
