@@ -19,6 +19,7 @@
 #include "args.h"
 #include "command.h"
 #include "conn.h"
+#include "glob.h"
 #include "reply.h"
 #include "value.h"
 #include "vhash.h"
