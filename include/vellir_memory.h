@@ -52,7 +52,8 @@ VL_API void vl_mem_free(vl_mem *m);
 /* The upstream to pass to vl_open. The store is not released by the
  * service; the caller frees it with vl_mem_free after vl_close. It scans
  * in the keys' byte order (each key is its own position), as SQLite and
- * PostgreSQL do. */
+ * PostgreSQL do; having no index, a scan page looks at every row (about
+ * 20 ms per page for 100,000 rows), keeping at most twice its count. */
 VL_API vl_upstream vl_mem_upstream(vl_mem *m);
 /* The same store, scanned in the order of a hash of the key, with the
  * position function vellir_upstream.h's scan_position (8 bytes of the

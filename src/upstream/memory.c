@@ -195,9 +195,23 @@ static vl_status hashed_position(void *ctx, const void *key, size_t len, vl_buf 
     return len ? vl_buf_append(out, key, len) : VL_OK;
 }
 
+/* Keeps the `count` first items of a set, with one more if there is one
+ * (it tells that more follow). */
+static vl_status keep_first(vl_keyset *s, uint32_t count) {
+    vl__keyset_sort(s);
+    vl_keyset kept = {0};
+    vl_status st = VL_OK;
+    for (uint32_t i = 0; i < s->n && i <= count && st == VL_OK; i++)
+        st = vl__keyset_add_item(&kept, s, i);
+    vl__keyset_free(s);
+    *s = kept;
+    return st;
+}
+
 /* Reads a scan's page now: the live rows positioned after the request's
  * position, sorted, the first `count`. It looks at every row (a test
- * store; a database reads an index). Under the lock. */
+ * store; a database reads an index), keeping at most 2 x count + 1 of them
+ * at a time: O(rows x log count) per page. Under the lock. */
 static vl_status read_page(vl_mem *m, vl_scan_req *req, bool hashed, delayed *d) {
     size_t alen;
     const void *after = vl_scan_req_after(req, &alen);
@@ -215,9 +229,10 @@ static vl_status read_page(vl_mem *m, vl_scan_req *req, bool hashed, delayed *d)
             if (after && vl__pos_cmp(p, plen, after, alen) <= 0) continue;
             st = vl__keyset_add(&d->page, r->key, r->key_len, hashed ? p : NULL, plen,
                                 r->expires_at, 0);
+            if (st == VL_OK && d->page.n > 2 * count + 1) st = keep_first(&d->page, count);
         }
     vl_buf_free(&pos);
-    vl__keyset_sort(&d->page);
+    if (st == VL_OK) st = keep_first(&d->page, count);
     d->more = d->page.n > count;
     vl__keyset_truncate(&d->page, count);
     return st;
