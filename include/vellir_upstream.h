@@ -14,10 +14,11 @@
  * from its shard's thread, so an instance needs no locks of its own (a
  * worker thread it starts is its own business).
  *
- * load and commit are asynchronous. Each returns VL_OK when it accepted the
- * request; the upstream must then complete it exactly once, with
- * vl_load_done or vl_batch_done, from ANY thread, at any later time (even
- * from inside the load/commit call itself). A completion becomes a message to
+ * load and commit are asynchronous (so are the optional truncate and scan,
+ * below). Each returns VL_OK when it accepted the request; the upstream
+ * must then complete it exactly once, with vl_load_done or vl_batch_done
+ * (vl_truncate_done, vl_scan_req_done), from ANY thread, at any later time
+ * (even from inside the call itself). A completion becomes a message to
  * the shard, so it never runs cache code on the upstream's thread. When load
  * or commit returns anything other than VL_OK, the request is not accepted
  * and must never be completed.

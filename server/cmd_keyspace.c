@@ -39,6 +39,7 @@ typedef struct ks_state {
     const srv_arg *match; /* MATCH's pattern (into op->argv), or NULL */
     const srv_arg *type;  /* TYPE's name, or NULL */
     bool unknown;         /* the cursor is unknown or expired */
+    bool unsupported;     /* the upstream cannot list its keys */
     vl_buf keys;          /* the keys kept: a 4-byte length, then the bytes */
     uint32_t nkeys;
     uint32_t *offs;       /* TYPE: where each kept key starts in `keys` */
@@ -75,6 +76,16 @@ static void on_page(void *arg, vl_status st, const vl_scan_page *page);
 
 static vl_status ask(ks_state *k, const void *after, size_t len) {
     return vl_scan(k->op->home->srv->svc, after, len, k->count, on_page, k);
+}
+
+/* The first page: an upstream without a scan op (VL_EINVAL) is answered
+ * with an error of its own, as FLUSHALL's is. */
+static vl_status ask_first(ks_state *k, const void *after, size_t len) {
+    vl_status st = ask(k, after, len);
+    if (st != VL_EINVAL) return st;
+    k->unsupported = true;
+    part_done(&k->op->parts[0]);
+    return VL_OK;
 }
 
 static vl_status keep_key(ks_state *k, const void *key, size_t len) {
@@ -154,7 +165,7 @@ static vl_status resume(ks_state *k) {
         part_done(&k->op->parts[0]);
         return VL_OK;
     }
-    return ask(k, pos, len); /* vl_scan copies the position */
+    return ask_first(k, pos, len); /* vl_scan copies the position */
 }
 
 static void hop_task(vl_task *t) {
@@ -172,9 +183,9 @@ static vl_status first_page(srv_op *op, uint32_t i) {
         uint64_t r = rand64(k);
         uint8_t start[8];
         for (int b = 0; b < 8; b++) start[b] = (uint8_t)(r >> (56 - 8 * b));
-        return ask(k, start, sizeof start);
+        return ask_first(k, start, sizeof start);
     }
-    if (k->cursor == 0) return ask(k, NULL, 0);
+    if (k->cursor == 0) return ask_first(k, NULL, 0);
     uint32_t shard = cursor_shard(k->cursor);
     if (shard >= op->home->srv->nshards) {
         k->unknown = true;
@@ -256,6 +267,12 @@ static bool ks_home(srv_op *op) {
     b->len = 0;
     if (k->unknown) {
         reply_error(b, "ERR vellir: unknown or expired cursor; start the scan again with cursor 0");
+        return true;
+    }
+    if (k->unsupported) {
+        static const char *const names[] = {"SCAN", "KEYS", "DBSIZE", "RANDOMKEY"};
+        reply_errorf(b, "ERR %s is not supported by this server's upstream (%s)", names[k->mode],
+                     srv_upstream_name(&op->home->srv->cfg));
         return true;
     }
     if (k->mode == KS_SCAN && k->type && op->phase == 0 && k->nkeys > 0) {
