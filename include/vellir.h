@@ -532,6 +532,60 @@ VL_API vl_status vl_flush(vl_service *svc, vl_done_cb done, void *arg);
  * VL_ECLOSED once the service is closing, or VL_ENOMEM. */
 VL_API vl_status vl_clear(vl_service *svc, vl_done_cb done, void *arg);
 
+/* ==== Listing the keys ================================================= */
+
+/* One key of a page. Valid only during the scan's callback. */
+typedef struct vl_scan_key {
+    const void *key;
+    size_t len;
+} vl_scan_key;
+
+/* A page of the service's keys, as a scan callback sees it. Everything is
+ * valid only during the callback. */
+typedef struct vl_scan_page {
+    const vl_scan_key *keys; /* ascending by position (below) */
+    uint32_t count;
+    /* Where the next page starts: pass next/next_len to vl_scan as `after`.
+     * Meaningless once `end` is set. */
+    const void *next;
+    size_t next_len;
+    bool end;                /* no key comes after this page: done */
+} vl_scan_page;
+
+/* Runs on a shard thread. `page` is NULL unless status is VL_OK. */
+typedef void (*vl_scan_cb)(void *arg, vl_status status, const vl_scan_page *page);
+
+/* Lists the service's keys page by page: the keys the upstream stores and
+ * has not expired, plus the keys written and not yet committed, minus the
+ * keys deleted (or expired) and not yet committed. Each key has a position
+ * (a byte string: for SQLite and PostgreSQL the key itself; an upstream
+ * may define its own, vellir_upstream.h), and a page holds the keys whose
+ * positions come after `after`, at most `count` of them (1 ..
+ * VL_SCAN_COUNT_MAX), in ascending order of position; a page may hold
+ * fewer, even none, without being the last. `after` NULL (and after_len 0)
+ * starts at the beginning; otherwise it is the `next` of the page before,
+ * copied before the call returns.
+ *
+ * What a whole scan, from the first page to the page marked `end`,
+ * promises (docs/scan.md has the proof):
+ *   - a key that holds a value for the whole scan is returned at least
+ *     once (exactly once unless keys are written while it runs);
+ *   - a key whose delete was acknowledged before vl_scan was called for a
+ *     page is not in that page, nor is a key expired before then;
+ *   - a key created or deleted while the scan runs may or may not be
+ *     returned.
+ * Memory stays bounded however large the table is: a page in flight holds
+ * at most `count` keys from the upstream and `count` of each shard's dirty
+ * keys. Each page is one upstream read, and costs every shard one pass
+ * over its dirty keys.
+ *
+ * `cb` runs once, on a shard thread, with VL_OK and the page, or with the
+ * upstream's failure. Returns VL_OK, VL_EINVAL (a bad argument, or an
+ * upstream without a scan op), VL_ECLOSED once the service is closing, or
+ * VL_ENOMEM. */
+VL_API vl_status vl_scan(vl_service *svc, const void *after, size_t after_len, uint32_t count,
+                         vl_scan_cb cb, void *arg);
+
 /* ==== Blocking forms =================================================== */
 /* Each is its asynchronous call plus a wait for the callback; it returns the
  * callback's status (or the call's own refusal). Not on shard threads. */
@@ -548,6 +602,9 @@ VL_API vl_status vl_evict_sync(vl_service *svc, const void *key, size_t key_len)
 VL_API vl_status vl_flush_sync(vl_service *svc);
 VL_API vl_status vl_expire_sync(vl_service *svc, const void *key, size_t key_len,
                                 int64_t expires_at, vl_policy how);
+/* `cb` (may be NULL) runs on the shard thread before the call returns. */
+VL_API vl_status vl_scan_sync(vl_service *svc, const void *after, size_t after_len,
+                              uint32_t count, vl_scan_cb cb, void *arg);
 
 /* ==== Running your own code on the shards ============================= */
 /* For programs that put their own I/O on the shard threads, as

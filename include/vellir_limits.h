@@ -125,6 +125,14 @@
 #define VL_EXPIRE_HZ_MAX 500u
 #define VL_EXPIRE_KEYS_PER_LOOP_MAX 256u
 
+/* ---- listing the keys (vl_scan, docs/scan.md) ------------------------- */
+
+/* Most keys one vl_scan page may ask for. A page holds in memory at most
+ * this many keys from the upstream, this many of each shard's dirty keys,
+ * and this many in the answer; 65,536 keys of 16 bytes is a few MiB per
+ * page in flight. A larger COUNT in vellir-server is clamped to it. */
+#define VL_SCAN_COUNT_MAX 65536u
+
 /* ---- CBOR helpers (vellir_cbor.h) ------------------------------------- */
 
 /* Most arrays, maps and tags open at once, in the encoder and the decoder.
@@ -458,5 +466,22 @@
 /* Fields above which a hash gets an index; smaller ones are scanned, which
  * is faster and smaller for the few fields most hashes have. */
 #define VL_SRV_HASH_INDEX_MIN 16u
+
+/* SCAN cursors each shard remembers (server/cursor.h): a cursor is an
+ * integer naming a slot that holds a scan position. 4,096 scans in
+ * progress per shard; past it the oldest cursor is forgotten, and a client
+ * still holding it gets "ERR vellir: unknown or expired cursor ...".
+ * The positions held are bounded too (keys can be 64 KiB each): at most
+ * 8 MiB per shard, the oldest going first. */
+#define VL_SRV_SCAN_CURSORS 4096u
+#define VL_SRV_SCAN_CURSOR_BYTES (8u << 20)
+
+/* Page size of the whole-keyspace commands (KEYS, DBSIZE, RANDOMKEY): one
+ * upstream read of 4,096 keys at a time. */
+#define VL_SRV_SCAN_PAGE 4096u
+
+/* RANDOMKEY draws uniformly among this many keys: all of them in a smaller
+ * keyspace, else the keys that follow a random position. */
+#define VL_SRV_RANDOMKEY_SAMPLE 16384u
 
 #endif /* VELLIR_LIMITS_H */

@@ -19,7 +19,8 @@
  *   hang          requests are held, uncompleted, until the hang ends;
  *   crash         in-flight requests fail VL_EUNAVAILABLE, and every request
  *                 fails so until vl_mem_recover; stored data survives, as a
- *                 database's committed data survives its restart.
+ *                 database's committed data survives its restart;
+ *   scan delay    a scan's page is read when it arrives and answered later.
  *
  * It counts loads and committed writes per key and in total, so tests can
  * assert exact upstream traffic.
@@ -49,14 +50,26 @@ VL_API vl_mem *vl_mem_new(uint64_t seed);
 VL_API void vl_mem_free(vl_mem *m);
 
 /* The upstream to pass to vl_open. The store is not released by the
- * service; the caller frees it with vl_mem_free after vl_close. */
+ * service; the caller frees it with vl_mem_free after vl_close. It scans
+ * in the keys' byte order (each key is its own position), as SQLite and
+ * PostgreSQL do; having no index, a scan page looks at every row (about
+ * 20 ms per page for 100,000 rows), keeping at most twice its count. */
 VL_API vl_upstream vl_mem_upstream(vl_mem *m);
+/* The same store, scanned in the order of a hash of the key, with the
+ * position function vellir_upstream.h's scan_position (8 bytes of the
+ * key's XXH3 hash, big-endian, then the key): an upstream whose order is
+ * not the keys', as Cassandra's token order is not. */
+VL_API vl_upstream vl_mem_upstream_hashed(vl_mem *m);
 
 /* ---- faults --------------------------------------------------------- */
 
 /* Every request completes after a delay drawn uniformly from
  * [min_us, max_us] (0, 0: at once). */
 VL_API void vl_mem_set_latency(vl_mem *m, uint32_t min_us, uint32_t max_us);
+/* A scan reads its page when it arrives and answers `us` later (plus the
+ * latency above): its page is a snapshot that writes committed meanwhile
+ * do not change. 0: at once. Faults on loads apply to scans too. */
+VL_API void vl_mem_set_scan_delay(vl_mem *m, uint32_t us);
 /* Each request of `ops` fails with `status` with probability `rate`. */
 VL_API void vl_mem_set_error_rate(vl_mem *m, vl_mem_ops ops, double rate, vl_status status);
 /* The next `n` requests of `ops` fail with `status`. */
@@ -99,6 +112,7 @@ typedef struct vl_mem_counts {
     uint64_t failed;         /* requests answered with an injected failure */
     uint64_t truncates;      /* tables emptied (vl_clear); a crashed store
                                 refuses with VL_EUNAVAILABLE */
+    uint64_t scans;          /* scan pages requested (vl_scan) */
 } vl_mem_counts;
 VL_API void vl_mem_totals(vl_mem *m, vl_mem_counts *out);
 /* Loads requested for `key`, and writes (upserts and deletes) applied to it. */

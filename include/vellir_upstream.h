@@ -1,8 +1,9 @@
 /*
  * vellir_upstream.h -- the interface between the cache and a database.
  *
- * Owns: the contract an upstream implements (vl_upstream_ops), the load and
- * commit requests it receives, and the calls that complete them.
+ * Owns: the contract an upstream implements (vl_upstream_ops), the load,
+ * commit, truncate and scan requests it receives, and the calls that
+ * complete them.
  * Threads: stated per function below.
  *
  * ==== The contract ====
@@ -13,10 +14,11 @@
  * from its shard's thread, so an instance needs no locks of its own (a
  * worker thread it starts is its own business).
  *
- * load and commit are asynchronous. Each returns VL_OK when it accepted the
- * request; the upstream must then complete it exactly once, with
- * vl_load_done or vl_batch_done, from ANY thread, at any later time (even
- * from inside the load/commit call itself). A completion becomes a message to
+ * load and commit are asynchronous (so are the optional truncate and scan,
+ * below). Each returns VL_OK when it accepted the request; the upstream
+ * must then complete it exactly once, with vl_load_done or vl_batch_done
+ * (vl_truncate_done, vl_scan_req_done), from ANY thread, at any later time
+ * (even from inside the call itself). A completion becomes a message to
  * the shard, so it never runs cache code on the upstream's thread. When load
  * or commit returns anything other than VL_OK, the request is not accepted
  * and must never be completed.
@@ -126,6 +128,53 @@ typedef struct vl_truncate vl_truncate;
  * of the table is gone, or the failure. `req` is invalid after the call. */
 VL_API void vl_truncate_done(vl_truncate *req, vl_status status);
 
+/* ---- scanning (vl_scan) ---------------------------------------------- */
+
+/* A scan request: one page of the keys the table stores, in the upstream's
+ * own order. Owned by the cache; valid until vl_scan_req_done.
+ *
+ * Positions. Every key has a position, a byte string; positions compare as
+ * memcmp compares them, a string before every longer string it begins, and
+ * two keys never share one. A page is the stored keys whose positions come
+ * after the request's position, in ascending order of position. By default
+ * a key's position is the key itself: that is the order of SQLite's BLOB
+ * and PostgreSQL's bytea comparison, so `WHERE key > ? ORDER BY key LIMIT ?`
+ * on the primary key answers a page. An upstream whose natural order is not
+ * the keys' bytes (Cassandra's token order) gives ops->scan_position, and
+ * the cache then asks it for the position of every key it compares.
+ *
+ * The cache merges each page with what only memory knows (keys written and
+ * not yet committed, deletes not yet committed) and chooses the position of
+ * the next page itself, which may be the position of a key the upstream
+ * does not hold yet. docs/scan.md has the whole design. */
+typedef struct vl_scan_req vl_scan_req;
+
+/* The position the page starts after (*len bytes), or NULL for the first
+ * page, which starts before every key. (A first page and a page after the
+ * empty position differ: the empty key, if stored, is in the first only.)
+ * Any thread, until vl_scan_req_done. */
+VL_API const void *vl_scan_req_after(const vl_scan_req *req, size_t *len);
+
+/* The most keys the page may hold, 1 .. VL_SCAN_COUNT_MAX. Any thread. */
+VL_API uint32_t vl_scan_req_count(const vl_scan_req *req);
+
+/* Adds a key to the page (its bytes are copied): a key stored and
+ * unexpired when the upstream read it, with its expiry (ms since the
+ * epoch; 0: none). Keys come in ascending order of position, each after
+ * vl_scan_req_after's, at most vl_scan_req_count of them. Returns VL_OK, or
+ * VL_ENOMEM (then fail the page). The upstream's thread, before
+ * vl_scan_req_done. */
+VL_API vl_status vl_scan_req_add(vl_scan_req *req, const void *key, size_t key_len,
+                                 int64_t expires_at);
+
+/* Completes a scan, from any thread, exactly once:
+ *   VL_OK   the keys added are the page; `more` says there may be stored
+ *           keys after the last one (a page with `more` holds at least one
+ *           key), false that there are none: the scan is at the end;
+ *   other   the scan failed with that status (the keys added are dropped).
+ * `req` is invalid after the call. */
+VL_API void vl_scan_req_done(vl_scan_req *req, vl_status status, bool more);
+
 /* ---- the upstream --------------------------------------------------- */
 
 typedef struct vl_upstream_ops {
@@ -151,6 +200,26 @@ typedef struct vl_upstream_ops {
      * The cache calls it once per vl_clear, on one shard's instance, while no
      * load or commit of the service is in flight on any shard. */
     vl_status (*truncate)(void *inst, vl_truncate *req);
+
+    /* Optional; NULL means the keys cannot be listed, and vl_scan answers
+     * VL_EINVAL. Starts reading one page (see "scanning" above),
+     * asynchronously like a load: VL_OK means accepted, then complete it
+     * with vl_scan_req_done. Each page is one read, bounded by its count:
+     * keyset pagination on an index, never an OFFSET and never a whole
+     * table. The cache calls it on one shard's instance at a time per page,
+     * never while vl_clear's truncate runs. The memory, SQLite and
+     * PostgreSQL upstreams have it; Cassandra's comes next, by token range
+     * with scan_position below. */
+    vl_status (*scan)(void *inst, vl_scan_req *req);
+
+    /* Optional, with scan: the position of a key when the upstream's order
+     * is not the keys' own bytes; appends it to `out` (VL_OK, or VL_ENOMEM).
+     * A pure function of the key (the same key, the same position, on any
+     * thread, for the life of the table), distinct for distinct keys, and
+     * in the order scan returns keys: for Cassandra, the token's 8 bytes
+     * with the sign bit flipped, then the key. NULL: the key is its own
+     * position. `ctx` is the vl_upstream's factory context. */
+    vl_status (*scan_position)(void *ctx, const void *key, size_t key_len, vl_buf *out);
 } vl_upstream_ops;
 
 /* An upstream as vl_open takes it: the ops, the factory context passed to

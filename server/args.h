@@ -1,6 +1,7 @@
 /*
  * args.h -- reading a command's arguments as Redis does: words compared
- * without case, integers and long doubles by Redis's rules, glob patterns.
+ * without case, integers and long doubles by Redis's rules (glob patterns
+ * are glob.h's).
  *
  * Owns: srv_arg (an argument an op keeps: bytes it copied). Threads: any;
  * pure functions over the caller's bytes.
@@ -30,7 +31,5 @@ bool sarg_is(const srv_arg *a, const char *word);
 bool arg_ll(const vl_resp_arg *a, int64_t *out);
 /* Redis's string2ld: no leading blank, whole string, not NaN. */
 bool parse_ld(const void *p, size_t n, long double *out);
-/* Glob match as Redis's stringmatchlen (CONFIG GET); nocase. */
-bool glob_match(const char *pat, size_t pn, const char *s, size_t sn, bool nocase);
 
 #endif

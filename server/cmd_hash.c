@@ -1,6 +1,7 @@
 /*
  * cmd_hash.c -- the hash commands: HSET, HSETNX, HGET, HMGET, HMSET,
- * HGETALL, HDEL, HEXISTS, HLEN, HKEYS, HVALS, HINCRBY, HINCRBYFLOAT, HSTRLEN.
+ * HGETALL, HDEL, HEXISTS, HLEN, HKEYS, HVALS, HINCRBY, HINCRBYFLOAT, HSTRLEN,
+ * HSCAN.
  *
  * Owns: nothing global. Threads: *_run on the connection's home shard;
  * read callbacks and write functions on the key's shard.
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "cmd_util.h"
+#include "cursor.h"
 
 /* The hash of a write: NULL after replying WRONGTYPE (or out of memory).
  * With `create`, an absent key gets a new empty hash (*created set). */
@@ -257,6 +259,61 @@ static void hstrlen_run(srv_conn *c, const srv_cmd *cmd, const vl_resp_arg *argv
     start_key_op(c, cmd, argv, argc, (srv_keyfn){hquery_rd, NULL}, 0, 0, HQ_STRLEN);
 }
 
+/* ---- HSCAN ------------------------------------------------------------------------------- */
+
+/* The whole hash in one reply, cursor "0", whatever the cursor and COUNT:
+ * what Redis 7.0 answers for a small (listpack) hash, in the same order;
+ * a vellir hash is bounded by --max-value (docs/server.md). op->flags:
+ * the options' error (scan_opts), which Redis reports only for a hash;
+ * op->n1: MATCH's argument index (0: none). */
+static void hscan_rd(void *arg, vl_status st, const vl_view *v) {
+    srv_part *p = arg;
+    srv_op *op = p->op;
+    vl_buf *b = part_buf(p);
+    const sv_hash *h;
+    if (!hash_read_begin(p, st, v, &h)) return;
+    if (h && op->flags != SCAN_OPT_OK) {
+        scan_opts o = {0, 0, 0, (int)op->flags};
+        scan_opts_error(b, &o);
+        part_done(p);
+        return;
+    }
+    const srv_arg *m = op->n1 ? &op->argv[op->n1 - 1] : NULL;
+    uint32_t n = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1) {
+            (void)vl_resp_write_array(b, 2);
+            (void)vl_resp_write_bulk(b, "0", 1);
+            (void)vl_resp_write_array(b, 2 * (size_t)n);
+        }
+        for (uint32_t i = 0; h && i < vh_slots(h); i++) {
+            const sv_field *x = vh_at(h, i);
+            if (!x || (m && !glob_match((const char *)m->p, m->len, (const char *)vf_name(x),
+                                        x->flen, false)))
+                continue;
+            if (pass == 0) {
+                n++;
+                continue;
+            }
+            (void)vl_resp_write_bulk(b, vf_name(x), x->flen);
+            (void)vl_resp_write_bulk(b, vf_value(x), x->vlen);
+        }
+    }
+    part_done(p);
+}
+
+static void hscan_run(srv_conn *c, const srv_cmd *cmd, const vl_resp_arg *argv, size_t argc) {
+    uint64_t cursor;
+    if (!scan_cursor_parse(argv[2].p, argv[2].len, &cursor)) {
+        reply_error(conn_reply_buf(c), "ERR invalid cursor");
+        return;
+    }
+    scan_opts o;
+    scan_opts_parse(argv, argc, 3, false, &o);
+    start_key_op(c, cmd, argv, argc, (srv_keyfn){hscan_rd, NULL}, (int64_t)o.match, 0,
+                 (uint32_t)o.error);
+}
+
 /* ---- HINCRBY, HINCRBYFLOAT -------------------------------------------------------------- */
 
 /* Sets field argv[1] to text t[0..n), on a hash write_hash gave. */
@@ -393,5 +450,8 @@ const srv_cmd cmd_hash_table[] = {
            "RW,access,update", "2.6.0", "O(1)", "Adds a floating point number to a field of a hash."),
     HREAD("hstrlen", 3, hstrlen_run, "readonly,fast", "@read,@hash,@fast", "", "RO", "3.2.0",
           "O(1)", "Returns the length of the value of a field of a hash."),
+    HREAD("hscan", -3, hscan_run, "readonly", "@read,@hash,@slow", "nondeterministic_output",
+          "RO,access", "2.8.0", "O(1) for every call. O(N) for a complete iteration.",
+          "Returns the fields and values of a hash (all of them, with cursor 0)."),
     SRV_CMD_END,
 };

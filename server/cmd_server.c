@@ -1,6 +1,7 @@
 /*
- * cmd_server.c -- the server commands: INFO, DBSIZE, CONFIG (GET SET HELP),
- * SHUTDOWN, FLUSHALL, FLUSHDB.
+ * cmd_server.c -- the server commands: INFO, CONFIG (GET SET HELP),
+ * SHUTDOWN, FLUSHALL, FLUSHDB, MEMORY (USAGE HELP). (DBSIZE counts the
+ * keyspace: cmd_keyspace.c.)
  *
  * Owns: nothing global. Threads: the connection's home shard, except
  * FLUSHALL's completion (the vl_clear callback, on a shard thread, which
@@ -12,7 +13,7 @@
 #include "cmd_util.h"
 #include "info.h"
 
-/* ---- INFO, DBSIZE ------------------------------------------------------------------------ */
+/* ---- INFO ------------------------------------------------------------------------ */
 
 static void info_run(srv_conn *c, const srv_cmd *cmd, const vl_resp_arg *argv, size_t argc) {
     (void)cmd;
@@ -22,11 +23,6 @@ static void info_run(srv_conn *c, const srv_cmd *cmd, const vl_resp_arg *argv, s
     vl_buf_free(&text);
 }
 
-static void dbsize_run(srv_conn *c, const srv_cmd *cmd, const vl_resp_arg *argv, size_t argc) {
-    (void)cmd, (void)argv, (void)argc;
-    int64_t n = srv_dbsize(c->sh->srv);
-    (void)vl_resp_write_int(conn_reply_buf(c), n < 0 ? 0 : n);
-}
 
 /* ---- CONFIG -------------------------------------------------------------------------------- */
 
@@ -194,6 +190,61 @@ static void flush_run(srv_conn *c, const srv_cmd *cmd, const vl_resp_arg *argv, 
     op_start(op);
 }
 
+/* ---- MEMORY USAGE, MEMORY HELP ---------------------------------------------------------------------- */
+
+/* vellir's own accounting of a key: its entry (8-byte header, the key and
+ * the 16-byte value, each rounded to 8 bytes), what the value holds on the
+ * heap, and about 12 bytes of the shard's table slot. Redis counts its own
+ * structures; the numbers differ (docs/server.md). */
+static void memory_usage_rd(void *arg, vl_status st, const vl_view *v) {
+    srv_part *p = arg;
+    vl_buf *b = part_buf(p);
+    if (st == VL_ENOTFOUND) {
+        (void)vl_resp_write_null(b, p->op->proto);
+    } else if (st != VL_OK) {
+        part_fail(p, st);
+        return;
+    } else {
+        size_t k = (v->key_len + 7) & ~(size_t)7;
+        (void)vl_resp_write_int(b, (long long)(8 + k + sizeof(sv_value) + sv_mem(v->value) + 12));
+    }
+    part_done(p);
+}
+
+/* MEMORY USAGE key [SAMPLES count]: SAMPLES is checked as Redis does, and
+ * then has no use (the count is exact). */
+static void memory_usage_run(srv_conn *c, const srv_cmd *cmd, const vl_resp_arg *argv,
+                             size_t argc) {
+    for (size_t j = 3; j < argc; j++) {
+        int64_t samples;
+        if (!arg_is(&argv[j], "samples") || j + 1 >= argc) {
+            reply_syntax(conn_reply_buf(c));
+            return;
+        }
+        if (!arg_ll(&argv[++j], &samples)) {
+            reply_not_int(conn_reply_buf(c));
+            return;
+        }
+        if (samples < 0) {
+            reply_syntax(conn_reply_buf(c));
+            return;
+        }
+    }
+    srv_op *op = new_key_op(c, cmd, argv, argc, (srv_keyfn){memory_usage_rd, NULL});
+    if (op) op_start(op);
+}
+
+static void memory_help_run(srv_conn *c, const srv_cmd *cmd, const vl_resp_arg *argv,
+                            size_t argc) {
+    (void)cmd, (void)argv, (void)argc;
+    static const char *const lines[] = {
+        "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "USAGE <key> [SAMPLES <count>]",
+        "    Return memory in bytes used by <key> and its value (vellir's accounting).",
+        "HELP", "    This text.", NULL};
+    reply_help(conn_reply_buf(c), lines);
+}
+
 /* ---- the tables ---------------------------------------------------------------------------------- */
 
 static const srv_cmd config_subs[] = {
@@ -209,15 +260,23 @@ static const srv_cmd config_subs[] = {
     SRV_CMD_END,
 };
 
+static const srv_cmd memory_subs[] = {
+    {"memory|usage", -3, CMD_KEYS, 2, 2, 1, memory_usage_run, NULL, "readonly",
+     "@read,@slow", "", "RO", "server", "4.0.0", "O(1)",
+     "Returns the bytes vellir holds in memory for a key and its value.", NULL},
+    NOKEY("memory|help", 2, 0, memory_help_run, "loading,stale", "@slow", "", "server", "4.0.0",
+          "O(1)", "Describes the MEMORY subcommands.", NULL),
+    SRV_CMD_END,
+};
+
 const srv_cmd cmd_server_table[] = {
     NOKEY("info", -1, 0, info_run, "loading,stale", "@slow,@dangerous",
           "nondeterministic_output,request_policy:all_shards,response_policy:special", "server",
           "1.0.0", "O(1)", "Returns information and statistics about the server.", NULL),
-    NOKEY("dbsize", 1, 0, dbsize_run, "readonly,fast", "@keyspace,@read,@fast",
-          "request_policy:all_shards,response_policy:agg_sum", "server", "1.0.0", "O(1)",
-          "Returns the number of keys held in memory.", NULL),
     NOKEY("config", -2, 0, NULL, "", "@slow", "", "server", "2.0.0", "Depends on subcommand.",
           "A container for configuration commands.", config_subs),
+    NOKEY("memory", -2, 0, NULL, "", "@slow", "", "server", "4.0.0", "Depends on subcommand.",
+          "A container for memory diagnostics commands.", memory_subs),
     NOKEY("shutdown", -1, CMD_BARRIER, shutdown_run,
           "admin,noscript,loading,stale,no_multi,allow_busy", "@admin,@slow,@dangerous", "",
           "server", "1.0.0", "O(N) when saving, where N is the number of dirty keys",

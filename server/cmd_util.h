@@ -19,6 +19,7 @@
 #include "args.h"
 #include "command.h"
 #include "conn.h"
+#include "glob.h"
 #include "reply.h"
 #include "value.h"
 #include "vhash.h"
@@ -70,6 +71,7 @@ static inline vl_policy fail_nomem(vl_buf *b) {
 extern const srv_cmd cmd_string_table[];  /* cmd_string.c */
 extern const srv_cmd cmd_counter_table[]; /* cmd_counter.c */
 extern const srv_cmd cmd_keys_table[];    /* cmd_keys.c */
+extern const srv_cmd cmd_keyspace_table[]; /* cmd_keyspace.c */
 extern const srv_cmd cmd_hash_table[];    /* cmd_hash.c */
 extern const srv_cmd cmd_conn_table[];    /* cmd_conn.c */
 extern const srv_cmd cmd_server_table[];  /* cmd_server.c */

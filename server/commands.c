@@ -19,8 +19,8 @@
 
 /* Every family, in the order COMMAND lists them. */
 static const srv_cmd *const families[] = {
-    cmd_string_table, cmd_counter_table, cmd_keys_table, cmd_hash_table,
-    cmd_conn_table,   cmd_server_table,  cmd_command_table,
+    cmd_string_table, cmd_counter_table, cmd_keys_table,    cmd_keyspace_table,
+    cmd_hash_table,   cmd_conn_table,    cmd_server_table,  cmd_command_table,
 };
 
 void cmd_init(void) {

@@ -139,6 +139,9 @@ typedef struct srv_op {
     uint32_t argc;
     srv_arg *argv;
     srv_part *parts;          /* nkeys parts (multi-key) */
+    /* A command's own state (SCAN's pages), freed with the op by ext_free. */
+    void *ext;
+    void (*ext_free)(void *ext);
     /* Fields from here on are not cleared by op_alloc (each is set before
      * use: ld by the float commands, reply and store keep their memory). */
     long double ld;

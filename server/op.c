@@ -68,6 +68,9 @@ static srv_op *op_alloc(srv_shard *sh) {
 
 void op_free(srv_op *op) {
     srv_shard *sh = op->home;
+    if (op->ext_free) op->ext_free(op->ext);
+    op->ext = NULL;
+    op->ext_free = NULL;
     if (op->parts && op->parts != &op->part1) {
         for (uint32_t i = 0; i < op->nkeys; i++) vl_buf_free(&op->parts[i].out);
         free(op->parts);

@@ -16,7 +16,8 @@
  *   2. every shard drains: each connection stops reading and closes once
  *      the replies of what it already sent are written (conn.c, CLOSING)
  *   3. after VL_SRV_DRAIN_MS the connections still open are closed anyway
- *   4. every shard closes its handles and frees its cached ops
+ *   4. every shard closes its handles and frees its cached ops and its
+ *      SCAN cursors
  * Then main.c shuts the service down, which commits every dirty key.
  */
 #include <stdio.h>
@@ -26,6 +27,7 @@
 
 #include "commands.h"
 #include "conn.h"
+#include "cursor.h"
 #include "net.h"
 #include "server.h"
 #include "value.h"
@@ -128,6 +130,8 @@ static void shard_teardown(srv_shard *sh) {
     }
     conn_release_busy(sh);
     op_cache_free(sh);
+    cursors_free(sh->cursors);
+    sh->cursors = NULL;
     sh->torn_down = true;
 }
 

@@ -64,6 +64,8 @@ typedef struct srv_shard {
     struct srv_conn *busy_head;
     uv_timer_t busy_timer;
     bool busy_timer_on;
+    /* SCAN's cursors minted here (cursor.h), made at the first; NULL before. */
+    struct srv_cursors *cursors;
     /* Ops kept for reuse. */
     struct srv_op *free_ops;
     uint32_t nfree;

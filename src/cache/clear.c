@@ -11,7 +11,9 @@
  *
  *   caller ---CTL_CLEAR---> every shard           (vl_clear: vl__clear_start)
  *   shard: CLR_NONE -> CLR_QUIESCING: stop draining the mailbox, start no
- *          commit; wait until no load and no commit batch is in flight
+ *          commit; wait until no load, no commit batch and no scan read
+ *          (scan.c) is in flight; a scan read due meanwhile waits for the
+ *          resume
  *   shard: CLR_QUIESCING -> CLR_QUIET: forget every write-back record (its
  *          waiters complete VL_OK), drop every entry; count down `quiet`
  *   the shard that counts down last calls ops->truncate on its instance
@@ -147,8 +149,9 @@ static void start_truncate(vl_shard *sh, vl_clear_job *job) {
 
 void vl__clear_step(vl_shard *sh) {
     if (sh->clear_phase != CLR_QUIESCING) return;
-    if (sh->inflight_loads != 0 || sh->inflight_batches != 0) return;
+    if (sh->inflight_loads != 0 || sh->inflight_batches != 0 || sh->inflight_scans != 0) return;
     drop_everything(sh);
+    sh->clear_gen++; /* a scan page collected before now judges by memory alone */
     sh->clear_phase = CLR_QUIET;
     vl_clear_job *job = sh->clear;
     if (atomic_fetch_sub(&job->quiet, 1) == 1) start_truncate(sh, job);
@@ -184,4 +187,5 @@ void vl__clear_resume(vl_shard *sh, vl_ctl *c) {
     sh->clear = NULL;
     sh->clear_phase = CLR_NONE;
     vl__commit_pump(sh);
+    vl__scan_resume_parked(sh);
 }

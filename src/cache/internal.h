@@ -19,6 +19,7 @@
  *   expire.c    lazy and active expiry (a dirty key that expires is marked)
  *   load.c      read-through: starting, joining and resolving loads
  *   dispatch.c  a request against its key, in each state; a load's waiters
+ *   scan.c      a shard's part in vl_scan: its dirty keys, its verdicts
  *   clear.c     a shard's part in vl_clear
  *   shard.c     the shard's thread and loop, which composes all of these
  */
@@ -155,6 +156,14 @@ vl_waiter *vl__load_finish(vl_shard *sh, struct vl_load *ld, vl_entry **e, uint6
 void vl__dispatch_msg(vl_shard *sh, vl_msg *m);
 /* A load answered: its waiters run in order against the key. */
 void vl__dispatch_loaded(vl_shard *sh, struct vl_load *ld);
+
+/* ---- scan.c: a shard's part in vl_scan ---- */
+
+void vl__scan_collect(vl_shard *sh, vl_ctl *c);  /* CTL_SCAN_COLLECT */
+void vl__scan_read_done(vl_shard *sh, vl_ctl *c);/* CTL_SCAN_READ */
+void vl__scan_merge(vl_shard *sh, vl_ctl *c);    /* CTL_SCAN_MERGE */
+/* Issues the upstream reads that waited for a clear to end. */
+void vl__scan_resume_parked(vl_shard *sh);
 
 /* ---- clear.c: a shard's part in vl_clear ---- */
 

@@ -1,6 +1,7 @@
 /*
  * shard.c -- a shard: its setup and teardown, its loop, which composes the
- * cache's parts (requests, loads, commits, expiry, clear), and its shutdown.
+ * cache's parts (requests, loads, commits, expiry, clear, scan), and its
+ * shutdown.
  *
  * Owns: the shard's life and its shutdown phases.
  * Threads: vl__shard_init, vl__shard_fini, vl__shard_start and vl__shard_post_all on the
@@ -30,7 +31,9 @@
  *   DRAINING --mailbox empty--> FLUSHING: every dirty key is due now; failed
  *     commits retry with backoff, capped at the close deadline.
  *   FLUSHING --nothing dirty, nothing in flight--> DONE. At the deadline the
- *     keys still dirty are handed to on_uncommitted and counted.
+ *     keys still dirty are handed to on_uncommitted and counted. A scan
+ *     page that still needs the shard (scan.c) holds it here until it is
+ *     done.
  *   DONE: the upstream instance is closed, the entries freed, the service
  *     told, and the thread leaves.
  *
@@ -69,7 +72,8 @@ static void shutdown_step(vl_shard *sh) {
     }
     if (sh->phase != PH_FLUSHING) return;
     if (sh->now_us >= sh->close_deadline_us) vl__commit_give_up(sh);
-    if (sh->inflight_loads == 0 && vl__commit_idle(sh)) {
+    if (sh->inflight_loads == 0 && vl__commit_idle(sh) && sh->inflight_scans == 0 &&
+        atomic_load(&sh->scans) == 0) { /* a page of a scan still needs this shard */
         sh->phase = PH_DONE;
         if (sh->uncommitted)
             vl__logf(&sh->log, VL_LOG_ERROR,
@@ -117,6 +121,15 @@ static uint32_t drain_ctl(vl_shard *sh) {
             break;
         case CTL_CLEAR_RESUME:
             vl__clear_resume(sh, c);
+            break;
+        case CTL_SCAN_COLLECT:
+            vl__scan_collect(sh, c);
+            break;
+        case CTL_SCAN_READ:
+            vl__scan_read_done(sh, c);
+            break;
+        case CTL_SCAN_MERGE:
+            vl__scan_merge(sh, c);
             break;
         }
         c = next;

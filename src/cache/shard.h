@@ -5,7 +5,7 @@
  *
  * Owns: struct vl_shard, its counters, the control messages a shard takes,
  * and the calls the service makes on shards (init, start, posting commands,
- * starting a clear). Between the cache's own files: cache/internal.h.
+ * starting a clear or a scan). Between the cache's own files: cache/internal.h.
  * Threads: vl__shard_init and vl__shard_fini on the opening thread, before the
  * shard's thread starts and after it ended; the counters any thread (one
  * writer: the shard); everything else on the shard's own thread, except
@@ -46,7 +46,10 @@ typedef enum vl_ctl_kind {
     CTL_TASK,          /* a vl_task: its reserved_ words are this vl_ctl */
     CTL_CLEAR,         /* vl_clear: quiesce, drop everything (clear.c) */
     CTL_CLEAR_RESUME,  /* vl_clear: the truncate is over; resume */
-    CTL_TRUNCATE_DONE  /* the upstream completed the truncate */
+    CTL_TRUNCATE_DONE, /* the upstream completed the truncate */
+    CTL_SCAN_COLLECT,  /* vl_scan: list this shard's dirty keys (scan.c) */
+    CTL_SCAN_READ,     /* the upstream answered a scan page */
+    CTL_SCAN_MERGE     /* vl_scan: judge this shard's keys of the page */
 } vl_ctl_kind;
 
 /* A command posted to each shard's control queue (flush, shutdown). The
@@ -146,6 +149,13 @@ typedef struct vl_shard {
      * starts. */
     struct vl_clear_job *clear;
     uint8_t clear_phase; /* vl_clear_phase */
+    uint64_t clear_gen;  /* clears this shard has dropped its keys for */
+    /* vl_scan (scan.c): pages whose upstream read this shard has in flight;
+     * pages whose read waits for a clear to end; and pages that still need
+     * this shard (any thread adds; it may not finish while one does). */
+    uint32_t inflight_scans;
+    struct vl_scan_job *scans_parked;
+    _Atomic uint32_t scans;
     int64_t close_deadline_us;
     vl_status last_error;
     uint64_t uncommitted;
@@ -170,5 +180,10 @@ vl_status vl__shard_post_all(vl_shard *shards, uint32_t n, uint32_t kind, vl_joi
  * (then `busy` is reset already). Any thread. */
 vl_status vl__clear_start(vl_shard *shards, uint32_t n, _Atomic int *busy, vl_done_cb done,
                       void *arg);
+
+/* vl_scan's work on the shards (scan.c): starts a page over all `n`
+ * shards. `after` NULL: the first page. VL_OK or VL_ENOMEM. Any thread. */
+vl_status vl__scan_start(vl_shard *shards, uint32_t n, const void *after, size_t after_len,
+                         uint32_t count, vl_scan_cb cb, void *arg);
 
 #endif

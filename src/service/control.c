@@ -1,7 +1,7 @@
 /*
  * control.c -- what the service asks of every shard at once (vl_flush,
- * vl_clear), and running the caller's own code on a shard (vl_post,
- * vl_shard_loop, vl_shard_self).
+ * vl_clear, vl_scan), and running the caller's own code on a shard
+ * (vl_post, vl_shard_loop, vl_shard_self).
  *
  * Owns: the ordering between these commands and closing: each call counts
  * itself in ctl_posters while it posts, and vl_shutdown waits for that to
@@ -34,6 +34,19 @@ vl_status vl_clear(vl_service *svc, vl_done_cb done, void *arg) {
     if (!atomic_load(&svc->closing))
         st = atomic_compare_exchange_strong(&svc->clearing, &idle, 1) ? VL_OK : VL_EBUSY;
     if (st == VL_OK) st = vl__clear_start(svc->shards, svc->nshards, &svc->clearing, done, arg);
+    atomic_fetch_sub(&svc->ctl_posters, 1);
+    return st;
+}
+
+vl_status vl_scan(vl_service *svc, const void *after, size_t after_len, uint32_t count,
+                  vl_scan_cb cb, void *arg) {
+    if (!svc || !cb || count == 0 || count > VL_SCAN_COUNT_MAX || (!after && after_len))
+        return VL_EINVAL;
+    if (!svc->upstream.ops->scan) return VL_EINVAL;
+    atomic_fetch_add(&svc->ctl_posters, 1);
+    vl_status st = VL_ECLOSED;
+    if (!atomic_load(&svc->closing))
+        st = vl__scan_start(svc->shards, svc->nshards, after, after_len, count, cb, arg);
     atomic_fetch_sub(&svc->ctl_posters, 1);
     return st;
 }

@@ -7,7 +7,8 @@
  *   service.c   vl_open, vl_shutdown, vl_close
  *   submit.c    the asynchronous requests: hashing a key to its shard and
  *               handing the request over through the shard's mailbox
- *   control.c   commands to every shard (vl_flush, vl_clear) and vl_post
+ *   control.c   commands to every shard (vl_flush, vl_clear, vl_scan) and
+ *               vl_post
  *   sync.c      the blocking forms
  *   stats.c     vl_stats_get
  * Threads: the service's fields are written by vl_open before any shard
@@ -33,7 +34,8 @@ struct vl_service {
     uint32_t nshards;
     vl_shard *shards;
     _Atomic int closing;
-    /* API calls posting to control queues right now (vl_flush, vl_clear).
+    /* API calls posting to control queues right now (vl_flush, vl_clear,
+     * vl_scan).
      * vl_shutdown waits for it to reach zero after setting `closing`, so no
      * command can reach a shard that has finished. */
     _Atomic int64_t ctl_posters;

@@ -26,6 +26,7 @@ typedef struct vl_sync {
     vl_read_cb read;
     vl_write_fn write;
     void *arg;
+    vl_scan_cb scan;
 } vl_sync;
 
 enum { PENDING = 0, DONE = 1, SLEEPING = 2 };
@@ -69,6 +70,12 @@ static void sync_read(void *arg, vl_status st, const vl_view *v) {
     sync_signal(s, st);
 }
 
+static void sync_scan(void *arg, vl_status st, const vl_scan_page *page) {
+    vl_sync *s = arg;
+    if (s->scan) s->scan(s->arg, st, page);
+    sync_signal(s, st);
+}
+
 static vl_policy sync_write(void *arg, vl_mut *m) {
     vl_sync *s = arg;
     return s->write(s->arg, m);
@@ -88,14 +95,14 @@ static vl_status finish(vl_sync *s, vl_status submitted) {
 vl_status vl_read_sync(vl_service *svc, const void *key, size_t key_len, vl_read_cb cb,
                        void *arg) {
     SYNC_GUARD();
-    vl_sync s = {0, VL_OK, cb, NULL, arg};
+    vl_sync s = {0, VL_OK, cb, NULL, arg, NULL};
     return finish(&s, vl_read(svc, key, key_len, sync_read, &s));
 }
 
 vl_status vl_read_cached_sync(vl_service *svc, const void *key, size_t key_len,
                               vl_read_cb cb, void *arg) {
     SYNC_GUARD();
-    vl_sync s = {0, VL_OK, cb, NULL, arg};
+    vl_sync s = {0, VL_OK, cb, NULL, arg, NULL};
     return finish(&s, vl_read_cached(svc, key, key_len, sync_read, &s));
 }
 
@@ -103,31 +110,38 @@ vl_status vl_write_sync(vl_service *svc, const void *key, size_t key_len, vl_wri
                         void *arg) {
     SYNC_GUARD();
     if (!fn) return VL_EINVAL;
-    vl_sync s = {0, VL_OK, NULL, fn, arg};
+    vl_sync s = {0, VL_OK, NULL, fn, arg, NULL};
     return finish(&s, vl_write(svc, key, key_len, sync_write, sync_done, &s));
 }
 
 vl_status vl_delete_sync(vl_service *svc, const void *key, size_t key_len, vl_policy how) {
     SYNC_GUARD();
-    vl_sync s = {0, VL_OK, NULL, NULL, NULL};
+    vl_sync s = {0, VL_OK, NULL, NULL, NULL, NULL};
     return finish(&s, vl_delete(svc, key, key_len, how, sync_done, &s));
 }
 
 vl_status vl_evict_sync(vl_service *svc, const void *key, size_t key_len) {
     SYNC_GUARD();
-    vl_sync s = {0, VL_OK, NULL, NULL, NULL};
+    vl_sync s = {0, VL_OK, NULL, NULL, NULL, NULL};
     return finish(&s, vl_evict(svc, key, key_len, sync_done, &s));
 }
 
 vl_status vl_flush_sync(vl_service *svc) {
     SYNC_GUARD();
-    vl_sync s = {0, VL_OK, NULL, NULL, NULL};
+    vl_sync s = {0, VL_OK, NULL, NULL, NULL, NULL};
     return finish(&s, vl_flush(svc, sync_done, &s));
 }
 
 vl_status vl_expire_sync(vl_service *svc, const void *key, size_t key_len, int64_t expires_at,
                          vl_policy how) {
     SYNC_GUARD();
-    vl_sync s = {0, VL_OK, NULL, NULL, NULL};
+    vl_sync s = {0, VL_OK, NULL, NULL, NULL, NULL};
     return finish(&s, vl_expire(svc, key, key_len, expires_at, how, sync_done, &s));
+}
+
+vl_status vl_scan_sync(vl_service *svc, const void *after, size_t after_len, uint32_t count,
+                       vl_scan_cb cb, void *arg) {
+    SYNC_GUARD();
+    vl_sync s = {0, VL_OK, NULL, NULL, arg, cb};
+    return finish(&s, vl_scan(svc, after, after_len, count, sync_scan, &s));
 }

@@ -2,7 +2,8 @@
  * memory.c -- the in-process upstream of vellir_memory.h: a hash table that
  * plays a database, with faults on demand.
  *
- * Owns: the store (rows, counters, faults) and its worker thread.
+ * Owns: the store (rows, counters, faults), its worker thread, and its
+ * scans (in the keys' byte order, or in the order of their hash).
  * Threads: the store is shared by every shard's instance and by the test
  * thread, under one mutex. Requests with no latency and no fault complete on
  * the calling shard thread; delayed or held ones complete on the worker.
@@ -19,6 +20,8 @@
 #include "util/heap.h"
 #include "util/clock.h"
 #include "util/hash.h"
+#include "util/keyset.h"
+#include "util/pos.h"
 #include "util/rng.h"
 #include "vellir_memory.h"
 
@@ -32,14 +35,16 @@ typedef struct row {
     uint8_t key[];
 } row;
 
-typedef enum { OP_LOAD = 1, OP_COMMIT } op_kind;
+typedef enum { OP_LOAD = 1, OP_COMMIT, OP_SCAN } op_kind;
 
 typedef struct delayed {
     vl_hnode hn;      /* due time in µs; INT64_MAX while hung */
     op_kind kind;
-    void *req;        /* vl_load* or vl_batch* */
+    void *req;        /* vl_load*, vl_batch* or vl_scan_req* */
     vl_status fail;   /* decided at arrival; VL_OK: succeed */
     bool lose_ack;    /* apply, then answer `fail` */
+    bool more;        /* a scan: keys after its page */
+    vl_keyset page;   /* a scan: what it read when it arrived */
 } delayed;
 
 typedef struct fault {
@@ -58,6 +63,7 @@ struct vl_mem {
     size_t nbuckets, nrows, nentries;
     vl_rng rng;
     uint32_t lat_min_us, lat_max_us;
+    uint32_t scan_delay_us; /* a scan answers this long after it read */
     fault faults[2]; /* [0] loads, [1] commits */
     uint32_t lose_ack_n;
     vl_status lose_ack_status;
@@ -117,9 +123,10 @@ static vl_status set_row(vl_mem *m, row *r, const void *bytes, size_t len, int64
 
 /* ---- requests ----------------------------------------------------------- */
 
-/* Decides a new request's fate. Under the lock. */
+/* Decides a new request's fate (a scan is a read: the loads' faults). Under
+ * the lock. */
 static vl_status decide(vl_mem *m, op_kind kind, bool *lose_ack) {
-    fault *f = &m->faults[kind == OP_LOAD ? 0 : 1];
+    fault *f = &m->faults[kind == OP_COMMIT ? 1 : 0];
     *lose_ack = false;
     if (m->crashed) return VL_EUNAVAILABLE;
     if (f->next_n) {
@@ -175,9 +182,77 @@ static void complete_commit(vl_mem *m, vl_batch *b, vl_status fail, bool lose_ac
     vl_batch_done(b, st);
 }
 
+/* ---- scans ---------------------------------------------------------------- */
+
+/* The hashed order (vl_mem_upstream_hashed): 8 bytes of the key's hash,
+ * then the key, as Cassandra orders keys by token. */
+static vl_status hashed_position(void *ctx, const void *key, size_t len, vl_buf *out) {
+    (void)ctx;
+    uint64_t h = vl__hash_key(key, len);
+    uint8_t b[8];
+    for (int i = 0; i < 8; i++) b[i] = (uint8_t)(h >> (56 - 8 * i));
+    if (vl_buf_append(out, b, 8) != VL_OK) return VL_ENOMEM;
+    return len ? vl_buf_append(out, key, len) : VL_OK;
+}
+
+/* Keeps the `count` first items of a set, with one more if there is one
+ * (it tells that more follow). */
+static vl_status keep_first(vl_keyset *s, uint32_t count) {
+    vl__keyset_sort(s);
+    vl_keyset kept = {0};
+    vl_status st = VL_OK;
+    for (uint32_t i = 0; i < s->n && i <= count && st == VL_OK; i++)
+        st = vl__keyset_add_item(&kept, s, i);
+    vl__keyset_free(s);
+    *s = kept;
+    return st;
+}
+
+/* Reads a scan's page now: the live rows positioned after the request's
+ * position, sorted, the first `count`. It looks at every row (a test
+ * store; a database reads an index), keeping at most 2 x count + 1 of them
+ * at a time: O(rows x log count) per page. Under the lock. */
+static vl_status read_page(vl_mem *m, vl_scan_req *req, bool hashed, delayed *d) {
+    size_t alen;
+    const void *after = vl_scan_req_after(req, &alen);
+    uint32_t count = vl_scan_req_count(req);
+    int64_t now = vl__wall_ms();
+    vl_buf pos = {0};
+    vl_status st = VL_OK;
+    for (size_t i = 0; i < m->nbuckets && st == VL_OK; i++)
+        for (row *r = m->buckets[i]; r && st == VL_OK; r = r->next) {
+            if (!r->val || (r->expires_at && r->expires_at <= now)) continue;
+            pos.len = 0;
+            if (hashed && (st = hashed_position(NULL, r->key, r->key_len, &pos)) != VL_OK) break;
+            const void *p = hashed ? pos.data : r->key;
+            size_t plen = hashed ? pos.len : r->key_len;
+            if (after && vl__pos_cmp(p, plen, after, alen) <= 0) continue;
+            st = vl__keyset_add(&d->page, r->key, r->key_len, hashed ? p : NULL, plen,
+                                r->expires_at, 0);
+            if (st == VL_OK && d->page.n > 2 * count + 1) st = keep_first(&d->page, count);
+        }
+    vl_buf_free(&pos);
+    if (st == VL_OK) st = keep_first(&d->page, count);
+    d->more = d->page.n > count;
+    vl__keyset_truncate(&d->page, count);
+    return st;
+}
+
+static void complete_scan(vl_mem *m, delayed *d) {
+    vl_scan_req *req = d->req;
+    vl_status st = d->fail;
+    if (st != VL_OK) m->totals.failed++;
+    for (uint32_t i = 0; i < d->page.n && st == VL_OK; i++)
+        st = vl_scan_req_add(req, vl__keyset_key(&d->page, i), d->page.it[i].key_len,
+                             d->page.it[i].expires_at);
+    vl_scan_req_done(req, st, d->more);
+}
+
 static void complete(vl_mem *m, delayed *d) {
     if (d->kind == OP_LOAD) complete_load(m, d->req, d->fail);
+    else if (d->kind == OP_SCAN) complete_scan(m, d);
     else complete_commit(m, d->req, d->fail, d->lose_ack);
+    vl__keyset_free(&d->page);
     free(d);
 }
 
@@ -187,14 +262,17 @@ static int64_t latency_us(vl_mem *m) {
     return m->lat_min_us + (int64_t)(span ? vl__rng_below(&m->rng, span + 1) : 0);
 }
 
-/* Accepts a request: completes it now, or queues it for the worker. */
-static vl_status submit(vl_mem *m, op_kind kind, void *req) {
+/* Accepts a request: completes it now, or queues it for the worker. A
+ * scan reads its page now and answers when it completes (a database that
+ * read its snapshot, and whose answer is slow to come back). */
+static vl_status submit(vl_mem *m, op_kind kind, void *req, bool hashed) {
     delayed *d = calloc(1, sizeof *d);
     if (!d) return VL_ENOMEM;
     d->kind = kind;
     d->req = req;
     pthread_mutex_lock(&m->mu);
     if (kind == OP_LOAD) m->totals.loads++;
+    else if (kind == OP_SCAN) m->totals.scans++;
     else m->totals.commits++;
     if (kind == OP_LOAD) {
         size_t klen;
@@ -203,7 +281,8 @@ static vl_status submit(vl_mem *m, op_kind kind, void *req) {
         if (r) r->loads++;
     }
     d->fail = decide(m, kind, &d->lose_ack);
-    int64_t lat = latency_us(m);
+    if (kind == OP_SCAN && d->fail == VL_OK) d->fail = read_page(m, req, hashed, d);
+    int64_t lat = latency_us(m) + (kind == OP_SCAN ? m->scan_delay_us : 0);
     if (lat == 0 && !m->hung) {
         complete(m, d);
     } else {
@@ -251,8 +330,12 @@ static vl_status mem_open(void *ctx, const vl_upstream_env *env, void **inst) {
     *inst = ctx;
     return VL_OK;
 }
-static vl_status mem_load(void *inst, vl_load *req) { return submit(inst, OP_LOAD, req); }
-static vl_status mem_commit(void *inst, vl_batch *b) { return submit(inst, OP_COMMIT, b); }
+static vl_status mem_load(void *inst, vl_load *req) { return submit(inst, OP_LOAD, req, false); }
+static vl_status mem_commit(void *inst, vl_batch *b) { return submit(inst, OP_COMMIT, b, false); }
+static vl_status mem_scan(void *inst, vl_scan_req *req) { return submit(inst, OP_SCAN, req, false); }
+static vl_status mem_scan_hashed(void *inst, vl_scan_req *req) {
+    return submit(inst, OP_SCAN, req, true);
+}
 static void mem_close(void *inst) { (void)inst; }
 
 /* Empties the table (counters stay). A crashed store refuses. */
@@ -272,17 +355,21 @@ static vl_status mem_truncate(void *inst, vl_truncate *req) {
     return VL_OK;
 }
 
-static const vl_upstream_ops mem_ops = {
-    .name = "memory",
-    .open = mem_open,
-    .load = mem_load,
-    .commit = mem_commit,
-    .close = mem_close,
-    .truncate = mem_truncate,
-};
+/* The two upstreams differ only in their scan order. */
+#define MEM_OPS .name = "memory", .open = mem_open, .load = mem_load, .commit = mem_commit, \
+                .close = mem_close, .truncate = mem_truncate
+
+static const vl_upstream_ops mem_ops = {MEM_OPS, .scan = mem_scan};
+static const vl_upstream_ops mem_ops_hashed = {MEM_OPS, .scan = mem_scan_hashed,
+                                               .scan_position = hashed_position};
 
 vl_upstream vl_mem_upstream(vl_mem *m) {
     vl_upstream u = {&mem_ops, m, NULL};
+    return u;
+}
+
+vl_upstream vl_mem_upstream_hashed(vl_mem *m) {
+    vl_upstream u = {&mem_ops_hashed, m, NULL};
     return u;
 }
 
@@ -348,6 +435,8 @@ void vl_mem_set_latency(vl_mem *m, uint32_t min_us, uint32_t max_us) {
         m->lat_max_us = max_us < min_us ? min_us : max_us;
     });
 }
+
+void vl_mem_set_scan_delay(vl_mem *m, uint32_t us) { LOCKED(m, m->scan_delay_us = us); }
 
 static void each_fault(vl_mem *m, vl_mem_ops ops, void (*fn)(fault *, double, uint32_t, vl_status),
                        double rate, uint32_t n, vl_status st) {
@@ -419,6 +508,7 @@ void vl_mem_clear_faults(vl_mem *m) {
     LOCKED(m, {
         memset(m->faults, 0, sizeof m->faults);
         m->lat_min_us = m->lat_max_us = 0;
+        m->scan_delay_us = 0;
         m->lose_ack_n = 0;
         m->crashed = false;
         if (m->hung) release_held(m, VL_OK);

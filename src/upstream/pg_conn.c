@@ -2,8 +2,9 @@
  * pg_conn.c -- one connection of the PostgreSQL upstream: its life, and its
  * socket and timers in the shard's loop.
  *
- * Owns: the pg_conn state machine below, the uv_poll on PQsocket, the three
- * timers and the prepare handle that ends groups of loads, the lists of ops
+ * Owns: the pg_conn state machine below, the uv_poll on PQsocket, the four
+ * timers and the prepare handle that ends groups of loads, a lost TRUNCATE
+ * held until it can no longer land, the lists of ops
  * waiting and on the wire, reconnect backoff, the fence, and the purge
  * schedule.
  * Threads: the owning shard's thread only (open, load, commit, close and the
@@ -299,13 +300,37 @@ void vl__pg_conn_fenced(pg_conn *pg, pg_op_kind kind, vl_status st, bool locked)
 
 /* ---- dropping ------------------------------------------------------------------ */
 
-static void fail_list(pg_conn *pg, pg_op_list *l, vl_status st) {
+static void on_late(uv_timer_t *t) {
+    pg_conn *pg = t->data;
+    pg_op *op = pg->late_truncate;
+    pg->late_truncate = NULL;
+    if (op) vl__pg_op_fail(pg, op, pg->late_status);
+}
+
+/* A TRUNCATE lost with its connection may still be running on the old
+ * backend (waiting for its lock), and land later. The cache resumes every
+ * shard when the truncate is answered, so its failure is held until it can
+ * no longer land: the statement carries statement_timeout = half the
+ * request timeout, so by a request timeout after it was sent the server
+ * has finished or cancelled it. (A commit needs no such wait: the fence
+ * keeps this shard's own commits behind the old backend, and no other
+ * shard writes its keys; a truncate touches every shard's keys.) */
+static bool hold_truncate(pg_conn *pg, pg_op *op, vl_status st) {
+    if (op->kind != OP_TRUNCATE || pg->state == PG_CLOSED) return false;
+    pg->late_truncate = op;
+    pg->late_status = st;
+    int64_t left = op->sent_us + request_timeout_us(pg) - vl__mono_us();
+    uv_timer_start(&pg->late, on_late, left > 0 ? (uint64_t)(left + 999) / 1000 : 0, 0);
+    return true;
+}
+
+static void fail_list(pg_conn *pg, pg_op_list *l, vl_status st, bool on_wire) {
     pg_op *op = l->head;
     l->head = NULL;
     l->tailp = &l->head;
     while (op) {
         pg_op *next = op->next;
-        vl__pg_op_fail(pg, op, st);
+        if (!on_wire || !hold_truncate(pg, op, st)) vl__pg_op_fail(pg, op, st);
         op = next;
     }
 }
@@ -351,8 +376,8 @@ void vl__pg_conn_drop(pg_conn *pg, vl_status st, const char *why) {
     pg->purging = false;
     pg->last_status = st;
     uint32_t failed = pg->requests;
-    fail_list(pg, &pg->wire, st);
-    fail_list(pg, &pg->waiting, st);
+    fail_list(pg, &pg->wire, st, true);
+    fail_list(pg, &pg->waiting, st, false);
     if (pg->state == PG_CLOSED) return;
     if (pg->opening) {
         pg->state = PG_FAILED;
@@ -517,14 +542,14 @@ pg_conn *vl__pg_conn_new(pg_factory *f, const vl_upstream_env *env) {
         seed = (uint64_t)vl__wall_us() ^ ((uint64_t)env->shard << 48) ^ (uintptr_t)pg;
     pg->rng.s = seed;
     pg->fence_key = (int32_t)(1 + vl__rng_below(&pg->rng, 0x7ffffffe));
-    uv_timer_t *timers[3] = {&pg->timer, &pg->watchdog, &pg->purge_timer};
-    for (int i = 0; i < 3; i++) {
+    uv_timer_t *timers[4] = {&pg->timer, &pg->watchdog, &pg->purge_timer, &pg->late};
+    for (int i = 0; i < 4; i++) {
         uv_timer_init(env->loop, timers[i]);
         timers[i]->data = pg;
     }
     uv_prepare_init(env->loop, &pg->sync_prep);
     pg->sync_prep.data = pg;
-    pg->handles_open = 4;
+    pg->handles_open = 5;
     return pg;
 }
 
@@ -542,4 +567,6 @@ void vl__pg_conn_free(pg_conn *pg) {
     uv_close((uv_handle_t *)&pg->watchdog, timer_closed);
     uv_close((uv_handle_t *)&pg->purge_timer, timer_closed);
     uv_close((uv_handle_t *)&pg->sync_prep, timer_closed);
+    uv_close((uv_handle_t *)&pg->late, timer_closed);
+    on_late(&pg->late); /* cannot be pending: a clear ends before a close */
 }

@@ -4,8 +4,9 @@
  *   pg_upstream.c  options, the factory, vl_upstream_ops, statistics
  *   pg_conn.c      one connection's state machine (connect, setup, fence,
  *                  ready, backoff) and its socket and timers in the loop
- *   pg_ops.c       requests on the wire (loads, commits, purges, setup
- *                  statements) and turning their results into completions
+ *   pg_ops.c       requests on the wire (loads, commits, scan pages,
+ *                  truncates, purges, setup statements) and turning their
+ *                  results into completions
  *   pg_errors.c    SQLSTATEs and connection failures -> vl_status
  *
  * pg_conn.c and pg_ops.c are one unit in two files: the connection's state
@@ -40,6 +41,8 @@ enum pg_stmt {
     PG_ST_PUT_ROW,  /* $1 key, $2 value, $3 expires_at: one-row upsert */
     PG_ST_DEL_ROW,  /* $1 key: one-row delete */
     PG_ST_PURGE,    /* $1 limit: delete expired rows, at most $1 */
+    PG_ST_SCAN_FIRST, /* $1 limit -> key, expires_at (ms): the first live keys */
+    PG_ST_SCAN_AFTER, /* $1 position, $2 limit: the live keys after $1 */
     PG_ST_COUNT
 };
 
@@ -54,6 +57,7 @@ typedef struct pg_factory {
     char *table;                       /* as given, for messages */
     char *stmt_sql[PG_ST_COUNT];       /* statement texts */
     char *create_sql[2];               /* CREATE TABLE, CREATE INDEX */
+    char *truncate_sql;                /* TRUNCATE (vl_clear) */
     pg_counters n;
 } pg_factory;
 
@@ -66,6 +70,8 @@ extern const vl_upstream_ops vl__pg_upstream_ops;
 typedef enum pg_op_kind {
     OP_LOAD = 1,  /* a vl_load */
     OP_COMMIT,    /* a vl_batch: one transaction */
+    OP_SCAN,      /* a vl_scan_req: one page */
+    OP_TRUNCATE,  /* a vl_truncate: TRUNCATE the table */
     OP_PURGE,     /* a background purge pass */
     OP_CREATE,    /* setup: create the table (advisory-locked) */
     OP_PREPARE,   /* setup: prepare every statement */
@@ -89,13 +95,17 @@ typedef struct pg_op {
     union {
         vl_load *load;
         vl_batch *batch;
+        vl_scan_req *scan;
+        vl_truncate *truncate;
     } req;
-    PGresult *res;         /* LOAD, FENCE: the rows */
+    PGresult *res;         /* LOAD, SCAN, FENCE: the rows */
     int64_t count;         /* PURGE: rows deleted */
 } pg_op;
 
+/* A request of the cache's: completed exactly once, failed by a drop. */
 static inline bool vl__pg_op_is_request(const pg_op *op) {
-    return op->kind == OP_LOAD || op->kind == OP_COMMIT;
+    return op->kind == OP_LOAD || op->kind == OP_COMMIT || op->kind == OP_SCAN ||
+           op->kind == OP_TRUNCATE;
 }
 
 /* ---- an instance: one connection of one shard -------------------------- */
@@ -141,10 +151,14 @@ typedef struct pg_conn {
     uv_timer_t watchdog;   /* the oldest request's deadline */
     uv_timer_t purge_timer;
     uv_prepare_t sync_prep;/* closes the group of loads before the loop polls */
+    uv_timer_t late;       /* answers late_truncate */
+    pg_op *late_truncate;  /* a TRUNCATE whose connection was lost on the wire:
+                              answered once it can no longer land (pg_conn.c) */
+    vl_status late_status;
     int handles_open;      /* timers and sync_prep; the instance is freed at 0 */
     pg_op_list wire;       /* sent, in order of their answers */
     pg_op_list waiting;    /* accepted while connecting; sent when ready */
-    uint32_t requests;     /* loads and commits in `wire` and `waiting` */
+    uint32_t requests;     /* the cache's requests in `wire` and `waiting` */
     bool opening;          /* inside vl_open: failure ends the attempt */
     vl_status open_status; /* PG_FAILED: why */
     vl_status last_status; /* why the last attempt or connection failed */
@@ -167,7 +181,7 @@ typedef struct pg_conn {
 /* pg_conn.c */
 pg_conn *vl__pg_conn_new(pg_factory *f, const vl_upstream_env *env);
 void vl__pg_conn_start(pg_conn *pg);                 /* -> CONNECTING */
-void vl__pg_conn_submit(pg_conn *pg, pg_op *op);     /* a load or commit */
+void vl__pg_conn_submit(pg_conn *pg, pg_op *op);     /* a request of the cache's */
 void vl__pg_conn_drop(pg_conn *pg, vl_status st, const char *why);
 /* The answer of a FENCE, FENCE_WAIT or TERMINATE op. */
 void vl__pg_conn_fenced(pg_conn *pg, pg_op_kind kind, vl_status st, bool locked);

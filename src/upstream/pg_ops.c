@@ -1,7 +1,8 @@
 /*
  * pg_ops.c -- the PostgreSQL upstream's requests on the wire: how a load, a
- * commit batch, a purge pass and the setup statements are sent in pipeline
- * mode, and how their answers become completions.
+ * commit batch, a scan page, a truncate, a purge pass and the setup
+ * statements are sent in pipeline mode, and how their answers become
+ * completions.
  *
  * Owns: pg_op records, parameter encoding (PostgreSQL's binary formats for
  * bytea, timestamptz and one-dimensional arrays), result decoding.
@@ -29,6 +30,7 @@
 /* Type OIDs (catalog/pg_type_d.h is a server header). */
 enum {
     OID_BYTEA = 17,
+    OID_INT8 = 20,
     OID_INT4 = 23,
     OID_BYTEA_ARRAY = 1001,
     OID_TIMESTAMPTZ = 1184,
@@ -37,19 +39,23 @@ enum {
 
 static const char *const stmt_names[PG_ST_COUNT] = {
     "vl_load", "vl_put_arr", "vl_del_arr", "vl_put_row", "vl_del_row", "vl_purge",
+    "vl_scan_first", "vl_scan_after",
 };
 static const Oid t_key[] = {OID_BYTEA};
 static const Oid t_put_arr[] = {OID_BYTEA_ARRAY, OID_BYTEA_ARRAY, OID_TIMESTAMPTZ_ARRAY};
 static const Oid t_del_arr[] = {OID_BYTEA_ARRAY};
 static const Oid t_put_row[] = {OID_BYTEA, OID_BYTEA, OID_TIMESTAMPTZ};
 static const Oid t_purge[] = {OID_INT4};
+static const Oid t_scan_first[] = {OID_INT8};
+static const Oid t_scan_after[] = {OID_BYTEA, OID_INT8};
 
 const char *vl__pg_stmt_name(enum pg_stmt s) { return stmt_names[s]; }
 
 int vl__pg_stmt_params(enum pg_stmt s, const Oid **types) {
-    static const Oid *const all[PG_ST_COUNT] = {t_key, t_put_arr, t_del_arr, t_put_row, t_key,
-                                                t_purge};
-    static const int counts[PG_ST_COUNT] = {1, 3, 1, 3, 1, 1};
+    static const Oid *const all[PG_ST_COUNT] = {t_key,   t_put_arr,    t_del_arr,   t_put_row,
+                                                t_key,   t_purge,      t_scan_first,
+                                                t_scan_after};
+    static const int counts[PG_ST_COUNT] = {1, 3, 1, 3, 1, 1, 1, 2};
     *types = all[s];
     return counts[s];
 }
@@ -73,6 +79,8 @@ static void op_free(pg_conn *pg, pg_op *op) {
 void vl__pg_op_fail(pg_conn *pg, pg_op *op, vl_status st) {
     if (op->kind == OP_LOAD) vl_load_done(op->req.load, st, NULL, 0, 0);
     else if (op->kind == OP_COMMIT) vl_batch_done(op->req.batch, st);
+    else if (op->kind == OP_SCAN) vl_scan_req_done(op->req.scan, st, false);
+    else if (op->kind == OP_TRUNCATE) vl_truncate_done(op->req.truncate, st);
     if (vl__pg_op_is_request(op)) PG_COUNT(pg->f, failed, 1);
     op_free(pg, op);
 }
@@ -117,6 +125,25 @@ static void finish_commit(pg_conn *pg, pg_op *op) {
     vl_batch_done(b, op->status);
 }
 
+/* A scan page: the rows are the first count + 1 live keys after the
+ * position, in key order (binary: bytea, int8 ms or NULL). */
+static void finish_scan(pg_conn *pg, pg_op *op) {
+    PGresult *r = op->res;
+    vl_scan_req *req = op->req.scan;
+    vl_status st = op->status;
+    if (st == VL_OK && r && (PQnfields(r) != 2 || PQfformat(r, 0) != 1)) st = VL_EINTERNAL;
+    int rows = st == VL_OK && r ? PQntuples(r) : 0;
+    int count = (int)vl_scan_req_count(req);
+    for (int i = 0; i < rows && i < count && st == VL_OK; i++) {
+        int64_t exp = 0;
+        if (!PQgetisnull(r, i, 1) && PQgetlength(r, i, 1) == 8)
+            exp = (int64_t)be64((const uint8_t *)PQgetvalue(r, i, 1));
+        st = vl_scan_req_add(req, PQgetvalue(r, i, 0), (size_t)PQgetlength(r, i, 0), exp);
+    }
+    if (st != VL_OK) PG_COUNT(pg->f, failed, 1);
+    vl_scan_req_done(req, st, st == VL_OK && rows > count);
+}
+
 /* An op is complete (its Sync arrived; a load: its results ended). Runs
  * last for `op` (frees it). */
 static void op_done(pg_conn *pg, pg_op *op) {
@@ -129,6 +156,13 @@ static void op_done(pg_conn *pg, pg_op *op) {
         break;
     case OP_COMMIT:
         finish_commit(pg, op);
+        break;
+    case OP_SCAN:
+        finish_scan(pg, op);
+        break;
+    case OP_TRUNCATE:
+        if (st != VL_OK) PG_COUNT(pg->f, failed, 1);
+        vl_truncate_done(op->req.truncate, st);
         break;
     case OP_PURGE:
         vl__pg_conn_purged(pg, op->count, st);
@@ -156,9 +190,9 @@ static void op_done(pg_conn *pg, pg_op *op) {
 /* ---- answers ------------------------------------------------------------- */
 
 static const char *op_name(const pg_op *op) {
-    static const char *const names[] = {"?",      "load",    "commit",     "purge",
-                                        "create", "prepare", "fence",      "fence wait",
-                                        "terminate", "sync"};
+    static const char *const names[] = {"?",         "load",   "commit",  "scan",
+                                        "truncate",  "purge",  "create",  "prepare",
+                                        "fence",     "fence wait", "terminate", "sync"};
     return op->kind < sizeof names / sizeof names[0] ? names[op->kind] : "?";
 }
 
@@ -190,7 +224,7 @@ static void note_error(pg_conn *pg, pg_op *op, const PGresult *r) {
 static void op_result(pg_conn *pg, pg_op *op, PGresult *r) {
     switch (PQresultStatus(r)) {
     case PGRES_TUPLES_OK:
-        if (op->kind == OP_LOAD || op->kind == OP_FENCE) {
+        if (op->kind == OP_LOAD || op->kind == OP_SCAN || op->kind == OP_FENCE) {
             PQclear(op->res);
             op->res = r;
             return;
@@ -441,6 +475,23 @@ static send_result send_load(pg_conn *pg, pg_op *op) {
     return sent(PQsendQueryPrepared(pg->conn, stmt_names[PG_ST_LOAD], 1, vals, lens, binary3, 1));
 }
 
+static send_result send_scan(pg_conn *pg, pg_op *op) {
+    static const char empty[1] = {0};
+    static const int formats[2] = {1, 0}; /* the position binary, the limit as text */
+    size_t alen;
+    const void *after = vl_scan_req_after(op->req.scan, &alen);
+    char limit[16];
+    snprintf(limit, sizeof limit, "%u", vl_scan_req_count(op->req.scan) + 1);
+    const char *vals[2] = {alen ? after : empty, limit};
+    int lens[2] = {(int)alen, 0};
+    enum pg_stmt s = after ? PG_ST_SCAN_AFTER : PG_ST_SCAN_FIRST;
+    int first = after ? 0 : 1; /* the first page has only the limit */
+    vl__pg_list_push(&pg->wire, op);
+    op->queries_left = 1;
+    return sent(PQsendQueryPrepared(pg->conn, stmt_names[s], 2 - first, vals + first,
+                                    lens + first, formats + first, 1));
+}
+
 static send_result send_purge(pg_conn *pg, pg_op *op) {
     char limit[16];
     snprintf(limit, sizeof limit, "%u", pg->f->o.purge_batch);
@@ -459,13 +510,18 @@ static bool send_sql(pg_conn *pg, pg_op *op, const char *sql, int n, const char 
 #define VL_PG_FENCE_CLASS "1986358380" /* "vell" */
 
 static bool send_setup_sql(pg_conn *pg, pg_op *op) {
-    char key[16], timeout[16];
+    char key[16], timeout[16], stmt[16];
     snprintf(key, sizeof key, "%d", (int)pg->fence_key);
     snprintf(timeout, sizeof timeout, "%u", VL_PG_FENCE_TERMINATE_MS);
+    uint32_t half = pg->f->o.request_timeout_ms / 2;
+    snprintf(stmt, sizeof stmt, "%u", half ? half : 1);
     const char *lock[2] = {VL_PG_FENCE_CLASS, key};
-    const char *to[1] = {timeout};
+    const char *to[1] = {timeout}, *st[1] = {stmt};
     vl__pg_list_push(&pg->wire, op);
     switch (op->kind) {
+    case OP_TRUNCATE: /* bounded on the server: see hold_truncate in pg_conn.c */
+        return send_sql(pg, op, "SELECT set_config('statement_timeout', $1, true)", 1, st) &&
+               send_sql(pg, op, pg->f->truncate_sql, 0, NULL);
     case OP_CREATE:
         return send_sql(pg, op, "SELECT pg_advisory_xact_lock(hashtext('vellir:create'))", 0,
                         NULL) &&
@@ -522,6 +578,9 @@ bool vl__pg_send(pg_conn *pg, pg_op *op) {
         break;
     case OP_COMMIT:
         r = send_commit(pg, op);
+        break;
+    case OP_SCAN:
+        r = send_scan(pg, op);
         break;
     case OP_PURGE:
         r = send_purge(pg, op);

@@ -133,6 +133,16 @@ static bool build_sql(pg_factory *f) {
     s[PG_ST_PURGE] = sql_printf(
         "DELETE FROM %s WHERE key IN (SELECT key FROM %s WHERE expires_at <= now() "
         "ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED) AND expires_at <= now()", t, t);
+    /* A scan page (docs/scan.md): keyset pagination on the primary key's
+     * index, which orders bytea as memcmp does (bytea has no collation);
+     * one row more than the page says whether more follow. */
+    s[PG_ST_SCAN_FIRST] = sql_printf(
+        "SELECT key, (EXTRACT(EPOCH FROM expires_at) * 1000)::int8 FROM %s "
+        "WHERE expires_at IS NULL OR expires_at > now() ORDER BY key LIMIT $1", t);
+    s[PG_ST_SCAN_AFTER] = sql_printf(
+        "SELECT key, (EXTRACT(EPOCH FROM expires_at) * 1000)::int8 FROM %s "
+        "WHERE key > $1 AND (expires_at IS NULL OR expires_at > now()) ORDER BY key LIMIT $2", t);
+    f->truncate_sql = sql_printf("TRUNCATE %s", t);
     f->create_sql[0] = sql_printf(
         "CREATE TABLE IF NOT EXISTS %s (key bytea PRIMARY KEY, value bytea NOT NULL, "
         "expires_at timestamptz)", t);
@@ -140,7 +150,7 @@ static bool build_sql(pg_factory *f) {
         "CREATE INDEX IF NOT EXISTS \"%s\" ON %s (expires_at) WHERE expires_at IS NOT NULL", ix, t);
     for (int i = 0; i < PG_ST_COUNT; i++)
         if (!s[i]) return false;
-    return f->create_sql[0] && f->create_sql[1];
+    return f->create_sql[0] && f->create_sql[1] && f->truncate_sql;
 }
 
 /* ---- the factory ------------------------------------------------------------ */
@@ -151,6 +161,7 @@ static void factory_free(void *ctx) {
     for (int i = 0; i < PG_ST_COUNT; i++) free(f->stmt_sql[i]);
     free(f->create_sql[0]);
     free(f->create_sql[1]);
+    free(f->truncate_sql);
     free(f->conninfo);
     free(f->table);
     free(f);
@@ -234,6 +245,24 @@ static vl_status pg_commit(void *inst, vl_batch *b) {
     return VL_OK;
 }
 
+/* A request the cache sends as it is: a scan page or a truncate. */
+static vl_status pg_submit(void *inst, pg_op_kind kind, void *req) {
+    pg_op *op = vl__pg_op_new(kind);
+    if (!op) return VL_ENOMEM;
+    if (kind == OP_SCAN) op->req.scan = req;
+    else op->req.truncate = req;
+    vl__pg_conn_submit(inst, op);
+    return VL_OK;
+}
+
+static vl_status pg_scan(void *inst, vl_scan_req *req) { return pg_submit(inst, OP_SCAN, req); }
+
+/* vl_clear: TRUNCATE on this shard's connection, in its pipeline's order;
+ * the cache sends it while no request of any shard is in flight. */
+static vl_status pg_truncate(void *inst, vl_truncate *req) {
+    return pg_submit(inst, OP_TRUNCATE, req);
+}
+
 static void pg_close(void *inst) { vl__pg_conn_free(inst); }
 
 const vl_upstream_ops vl__pg_upstream_ops = {
@@ -242,4 +271,6 @@ const vl_upstream_ops vl__pg_upstream_ops = {
     .load = pg_load,
     .commit = pg_commit,
     .close = pg_close,
+    .truncate = pg_truncate,
+    .scan = pg_scan,
 };

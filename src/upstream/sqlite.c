@@ -141,7 +141,14 @@ static vl_status sq_commit(void *inst, vl_batch *b) {
  * commit of the service is in flight). */
 static vl_status sq_truncate(void *inst, vl_truncate *req) {
     sq_inst *in = inst;
-    return vl__sq_queue_push_job(&in->s->commits, (sq_job){req, in, true});
+    return vl__sq_queue_push_job(&in->s->commits, (sq_job){req, in, true, false});
+}
+
+/* vl_scan: a page is a read like a load, on a reader thread, in the same
+ * read transaction as the loads taken with it (sqlite_reader.c). */
+static vl_status sq_scan(void *inst, vl_scan_req *req) {
+    sq_inst *in = inst;
+    return vl__sq_queue_push_job(&in->s->loads, (sq_job){req, in, false, true});
 }
 
 static void sq_close(void *inst) {
@@ -164,6 +171,7 @@ static const vl_upstream_ops sq_ops = {
     .commit = sq_commit,
     .close = sq_close,
     .truncate = sq_truncate,
+    .scan = sq_scan,
 };
 
 /* ---- the factory ----------------------------------------------------------- */

@@ -301,9 +301,20 @@ static vl_status prepare_all(const sq_shared *s, sq_conn *c, sq_role role, sq_er
     snprintf(sql[SQ_SELECT], sizeof sql[0], "SELECT value, expires_at FROM \"%s\" WHERE key = ?1",
              t);
     snprintf(sql[SQ_TRUNCATE], sizeof sql[0], "DELETE FROM \"%s\"", t);
+    /* A scan page: keyset pagination on the primary key (a WITHOUT ROWID
+     * table is that key's B-tree), expired rows skipped, one row more than
+     * the page to know whether more follow. BLOBs compare as memcmp, and
+     * every BLOB is >= X'' (docs/scan.md). */
+    snprintf(sql[SQ_SCAN_FIRST], sizeof sql[0],
+             "SELECT key, expires_at FROM \"%s\" WHERE key >= X'' AND (expires_at IS NULL "
+             "OR expires_at > ?1) ORDER BY key LIMIT ?2", t);
+    snprintf(sql[SQ_SCAN_AFTER], sizeof sql[0],
+             "SELECT key, expires_at FROM \"%s\" WHERE key > ?1 AND (expires_at IS NULL "
+             "OR expires_at > ?2) ORDER BY key LIMIT ?3", t);
     for (int i = 0; i < SQ_NSTMT; i++) {
         bool writes = i == SQ_UPSERT || i == SQ_DELETE || i == SQ_PURGE || i == SQ_TRUNCATE;
-        if ((role == SQ_READER && writes) || (role == SQ_WRITER && i == SQ_SELECT)) continue;
+        bool reads = i == SQ_SELECT || i == SQ_SCAN_FIRST || i == SQ_SCAN_AFTER;
+        if ((role == SQ_READER && writes) || (role == SQ_WRITER && reads)) continue;
         vl_status st = prepare(c, i, sql[i], err);
         if (st != VL_OK) return st;
     }

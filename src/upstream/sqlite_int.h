@@ -10,7 +10,7 @@
  *   sqlite_conn.c    opening a connection, schema check, statements, errors,
  *                    the shared log (vl__sq_log_any)
  *   sqlite_writer.c  the writer thread: group commit, purge
- *   sqlite_reader.c  the reader threads: loads
+ *   sqlite_reader.c  the reader threads: loads and scan pages
  */
 #ifndef VL_UPSTREAM_SQLITE_INT_H
 #define VL_UPSTREAM_SQLITE_INT_H
@@ -32,12 +32,13 @@ typedef struct sq_inst {
 
 /* ---- the job queue (sqlite_queue.c) ------------------------------------ */
 
-/* A request waiting for a worker: a vl_load* or a vl_batch*, and the
- * instance it came from (for logging). */
+/* A request waiting for a worker: a vl_load*, a vl_scan_req*, a vl_batch*
+ * or a vl_truncate*, and the instance it came from (for logging). */
 typedef struct sq_job {
     void *req;
     sq_inst *inst;
     bool truncate; /* the writer's queue only: req is a vl_truncate* */
+    bool scan;     /* the readers' queue only: req is a vl_scan_req* */
 } sq_job;
 
 /* Multi-producer (shard threads), multi-consumer (workers) ring under a
@@ -77,6 +78,8 @@ enum {
     SQ_PURGE,
     SQ_SELECT,
     SQ_TRUNCATE,
+    SQ_SCAN_FIRST, /* a scan's first page */
+    SQ_SCAN_AFTER, /* a scan's page after a position */
     SQ_NSTMT
 };
 

@@ -64,7 +64,7 @@ vl_status vl__sq_queue_push_job(sq_queue *q, sq_job job) {
 }
 
 vl_status vl__sq_queue_push(sq_queue *q, void *req, sq_inst *inst) {
-    return vl__sq_queue_push_job(q, (sq_job){req, inst, false});
+    return vl__sq_queue_push_job(q, (sq_job){req, inst, false, false});
 }
 
 static void wait_until(sq_queue *q, int64_t deadline_us) {

@@ -4,7 +4,9 @@
  * Sync ending a commit's transaction) reached the server and before its
  * answer came back. The server has applied it; the upstream reports it
  * failed; the cache retries it. The data must end up exactly once and
- * correct, and each shard must end up with exactly one backend.
+ * correct, and each shard must end up with exactly one backend. And a
+ * TRUNCATE (vl_clear) cut off while it waits for a lock is answered only
+ * once it can no longer land.
  *
  * Owns: its tables and its proxy. Threads: the test thread, writer
  * threads, the shards, the proxy's threads.
@@ -13,6 +15,7 @@
 
 #include "pg_fault_proxy.h"
 #include "pgt.h"
+#include "util/clock.h"
 
 static char table[64];
 static pg_fault_proxy *proxy;
@@ -289,9 +292,55 @@ static void test_cut_during_loads(void) {
     pgt_drop(table);
 }
 
+/* FLUSHALL's TRUNCATE waits for a lock another session holds, and its
+ * connection is cut meanwhile: the old backend goes on waiting, and runs
+ * the TRUNCATE once the lock is released. The clear's failure is held until
+ * the TRUNCATE can no longer land (a request timeout after it was sent;
+ * the server cancels it at half that), so a write made after the clear is
+ * answered is never wiped by it. */
+static void test_truncate_cut_while_waiting(void) {
+    pgt_table(table, sizeof table, "proxy_truncate");
+    start_proxy();
+    vl_pg_options po;
+    pgt_pg_options(&po, table);
+    po.conninfo = proxy_dsn;
+    po.request_timeout_ms = 2000;
+    vl_options o;
+    test_options(&o, 2);
+    if (!getenv("PGT_VERBOSE")) o.log = test_log_sink;
+    vl_upstream up;
+    vl_service *svc = pgt_open(&po, &o, &up);
+    PGconn *c = pgt_connect();
+    cset a = {{1, "before"}, 0, vl_immediate()};
+    CHECK_OK(vl_write_sync(svc, "before", 6, cval_set, &a));
+    pgt_exec(c, "BEGIN");
+    pgt_exec(c, "LOCK TABLE \"%s\" IN ACCESS SHARE MODE", table);
+    test_done w = {0, 0};
+    int64_t t0 = vl__mono_us();
+    CHECK_OK(vl_clear(svc, test_done_cb, &w));
+    test_sleep_ms(200); /* the TRUNCATE waits for the lock */
+    pgfp_cut_all(proxy);
+    test_sleep_ms(200);
+    CHECK_EQ(atomic_load(&w.fired), 0);
+    pgt_exec(c, "COMMIT"); /* the old backend takes the lock and truncates */
+    CHECK(test_done_wait(&w) != VL_OK);
+    CHECK(vl__mono_us() - t0 >= 1900000); /* held until it could no longer land */
+    CHECK_EQ(pgt_int(c, "SELECT count(*) FROM \"%s\"", table), 0); /* it did land, before */
+    a = (cset){{2, "after"}, 0, vl_immediate()};
+    for (int i = 0; i < 500 && vl_write_sync(svc, "after", 5, cval_set, &a) != VL_OK; i++)
+        test_sleep_ms(10); /* the shard's connection comes back */
+    test_sleep_ms(300);
+    CHECK_EQ(pgt_int(c, "SELECT count(*) FROM \"%s\" WHERE key = 'after'", table), 1);
+    CHECK_OK(vl_close(svc, NULL));
+    PQfinish(c);
+    pgfp_stop(proxy);
+    pgt_drop(table);
+}
+
 int main(void) {
     RUN(test_commit_answer_lost);
     RUN(test_many_cuts_exact_final_state);
     RUN(test_cut_during_loads);
+    RUN(test_truncate_cut_while_waiting);
     return 0;
 }

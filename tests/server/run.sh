@@ -82,6 +82,7 @@ fi
 
 suite "restart and durability" $PY $T/test_restart.py "$SERVER"
 suite "upstream options, passwords, failed starts" $PY $T/test_upstreams.py "$SERVER"
+suite "scan over a table larger than memory" $PY $T/test_scan.py "$SERVER"
 
 if [ "$fail" -eq 0 ]; then echo "server tests: all suites passed"; else echo "server tests: $fail suite(s) failed"; fi
 [ "$fail" -eq 0 ]

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_cli.sh -- vellir-server through redis-cli (Debian's redis-tools):
-# plain and --raw output, RESP3 (-3), repeats (-r), INFO, and a mass
-# insertion with --pipe (100,000 SETs, then DBSIZE and spot checks).
+# plain and --raw output, RESP3 (-3), repeats (-r), INFO, a mass
+# insertion with --pipe (100,000 SETs, then DBSIZE and spot checks), and
+# the keyspace tools (--scan, --pattern, --bigkeys, --memkeys).
 #
 # Usage: tests/server/test_cli.sh PORT
 # Owns: nothing but temporary files. It flushes the server.
@@ -38,6 +39,22 @@ out=$("${CLI[@]}" --pipe < "$tmp" 2>&1)
 check "--pipe mass insertion" "errors: 0, replies: 100000" "$(echo "$out" | tail -1)"
 check "dbsize after --pipe" "100004" "$("${CLI[@]}" DBSIZE)"
 check "a piped key" "v99999" "$("${CLI[@]}" GET pipe:99999)"
+
+# The keyspace tools: --scan follows SCAN's cursors to the end, --bigkeys and
+# --memkeys add DBSIZE, TYPE, STRLEN/HLEN and MEMORY USAGE per key.
+check "--scan lists every key once" "100004" "$("${CLI[@]}" --scan | sort -u | wc -l)"
+check "--scan --pattern" "10" "$("${CLI[@]}" --scan --pattern 'pipe:9999?' | sort -u | wc -l)"
+check "keys pattern" "pipe:99999" "$("${CLI[@]}" KEYS 'pipe:9999[9]')"
+"${CLI[@]}" FLUSHALL >/dev/null
+"${CLI[@]}" MSET s1 x s2 yyyyyyyyyy >/dev/null
+"${CLI[@]}" HSET big a 1 b 2 c 3 >/dev/null
+big=$("${CLI[@]}" --bigkeys 2>&1)
+check "--bigkeys samples every key" "1" "$(echo "$big" | grep -c 'Sampled 3 keys in the keyspace')"
+check "--bigkeys biggest string" "1" "$(echo "$big" | grep -c "Biggest string found '\"s2\"' has 10 bytes")"
+check "--bigkeys biggest hash" "1" "$(echo "$big" | grep -c "Biggest   hash found '\"big\"' has 3 fields")"
+mem=$("${CLI[@]}" --memkeys 2>&1)
+check "--memkeys samples every key" "1" "$(echo "$mem" | grep -c 'Sampled 3 keys in the keyspace')"
+check "--memkeys sizes the hash" "1" "$(echo "$mem" | grep -c '1 hashs with [1-9][0-9]* bytes')"
 
 echo "$((n - fail)) of $n redis-cli checks passed"
 [ "$fail" -eq 0 ]

@@ -2,7 +2,8 @@
 """test_commands.py -- vellir-server through Debian's python3-redis (redis-py
 4.3): every command family as an application uses it, pipelines and
 multi-key commands across shards, RESP3, and the server commands whose
-output is vellir's own (INFO, COMMAND, CONFIG, DBSIZE).
+output is vellir's own (INFO, COMMAND, CONFIG, DBSIZE), and the keyspace
+iterated with redis-py's scan_iter and hscan_iter.
 
 Usage: /usr/bin/python3 test_commands.py PORT   (a running vellir-server,
 best with --shards 4 so multi-key commands span shards)
@@ -242,6 +243,46 @@ def test_server_commands():
     assert c.cmd("NOSUCH", "a") == ("error", b"ERR unknown command 'NOSUCH', with args beginning with: 'a' ")
     c.close()
     assert r.flushdb() is True and r.dbsize() == 0 and r.get("a") is None
+
+
+@test
+def test_keyspace_iteration():
+    """SCAN, KEYS, DBSIZE, RANDOMKEY and HSCAN as redis-py uses them: its
+    scan_iter and hscan_iter follow integer cursors to the end."""
+    r = client()
+    r.flushall()
+    keys = {("k:%04d" % i).encode() for i in range(2500)}
+    pipe = r.pipeline(transaction=False)
+    for k in keys:
+        pipe.set(k, "v")
+    pipe.hset("hash:1", mapping={"f%d" % i: i for i in range(300)})
+    pipe.execute()
+    every = keys | {b"hash:1"}
+    for count in (None, 1, 10, 999):
+        got = list(r.scan_iter(count=count)) if count else list(r.scan_iter())
+        assert len(got) == len(set(got)) == len(every), (count, len(got))
+        assert set(got) == every
+    assert set(r.scan_iter(match="k:00*", count=50)) == {k for k in keys if k.startswith(b"k:00")}
+    assert set(r.scan_iter(_type="hash")) == {b"hash:1"}
+    assert set(r.scan_iter(_type="STRING", count=500)) == keys
+    cursor, first = r.scan(0, count=7)
+    assert isinstance(cursor, int) and cursor > 0 and len(first) <= 7
+    cursor2, again = r.scan(cursor, count=7)   # a cursor may be used again
+    cursor3, same = r.scan(cursor, count=7)
+    assert again == same and cursor2 != cursor
+    assert set(r.keys("k:24*")) == {k for k in keys if k.startswith(b"k:24")}
+    assert r.dbsize() == 2501
+    assert r.randomkey() in every
+    fields = dict(r.hscan_iter("hash:1"))
+    assert len(fields) == 300 and fields[b"f7"] == b"7"
+    assert dict(r.hscan_iter("hash:1", match="f1?")) == {("f1%d" % i).encode(): str(10 + i).encode()
+                                                          for i in range(10)}
+    assert list(r.hscan_iter("nokey")) == []
+    expect_error(lambda: r.scan(cursor ^ (1 << 40)),
+                 "vellir: unknown or expired cursor; start the scan again with cursor 0")
+    expect_error(lambda: r.execute_command("SCAN", "x"), "invalid cursor")
+    r.flushall()
+    assert r.dbsize() == 0 and r.randomkey() is None and r.keys() == []
 
 
 def main():

@@ -12,7 +12,11 @@ cannot be equal byte for byte are normalised, each for a stated reason:
   - CONFIG GET port: the two servers listen on different ports;
   - CONFIG GET with several patterns: Redis answers in its dict's
     iteration order, which changes with each process's hash seed, so the
-    name/value pairs are compared sorted.
+    name/value pairs are compared sorted;
+  - KEYS, and a SCAN answered in one page (cursor 0): Redis lists keys in
+    its hash table's order, vellir in key order, so the keys are compared
+    sorted (a SCAN that needs more than one page has no comparable cursor:
+    tests/server/test_scan.py checks those).
 Commands whose output differs by design (COMMAND COUNT, INFO, COMMAND DOCS)
 are checked in test_commands.py instead; docs/server.md lists deviations.
 """
@@ -216,6 +220,70 @@ def _():
     ]
 
 
+KS_KEYS = ["hello", "hallo", "hxllo", "hllo", "heeeello", "a*b", "a[b", "a\\b", "",
+           "\xe9t\xe9", "user:1:name", "user:2:name", "user:1:age", "k\x00z", "[", "]"]
+
+
+@group("keyspace-scan")
+def _():
+    cmds = [["MSET"] + [x for k in KS_KEYS for x in (k, "v")], ["HSET", "hh", "f", "1", "g", "2"],
+            ["DBSIZE"], ["RANDOMKEY", "x"]]
+    for pat in ["*", "h?llo", "h*llo", "h[ae]llo", "h[^e]llo", "h[a-b]llo", "user:*", "*:name",
+                "user:[12]:*", "a\\*b", "a\\[b", "a\\\\b", "a[[]b", "*\xe9*", "[", "]", "\\[",
+                "?", "**", "*?", "k?z", "[a-\xff]*", "[\x01-\x80]*", "a*b*c*d*e*f*g", "\\"]:
+        cmds.append(["KEYS", pat])
+    cmds += [["KEYS", "a*" * 1002], ["KEYS", "*" * 3000], ["KEYS"], ["KEYS", "a", "b"]]
+    for opts in [[], ["COUNT", "100000"], ["MATCH", "user:*"], ["MATCH", "*"], ["TYPE", "hash"],
+                 ["TYPE", "string", "MATCH", "h*"], ["TYPE", "STRING", "MATCH", "a*"],
+                 ["TYPE", "list"], ["TYPE", "nosuch"], ["COUNT", "5", "COUNT", "100000"],
+                 ["match", "user*", "count", "1000000000"]]:
+        cmds.append(["SCAN", "0", "COUNT", "100000"] + opts if "COUNT" not in opts and
+                    "count" not in opts else ["SCAN", "0"] + opts)
+    cmds += [["SCAN", "", "COUNT", "100000"], ["SCAN", "-0", "COUNT", "100000"],
+             ["SCAN", "+0", "COUNT", "100000"], ["SCAN", "00", "COUNT", "100000"]]
+    for bad in [["SCAN", "x"], ["SCAN", " 0"], ["SCAN", "0 "], ["SCAN", "1x"], ["SCAN", "-"],
+                ["SCAN", "18446744073709551616"], ["SCAN", "0", "COUNT", "0"],
+                ["SCAN", "0", "COUNT", "-1"], ["SCAN", "0", "COUNT", "x"],
+                ["SCAN", "0", "COUNT", "99999999999999999999"], ["SCAN", "0", "COUNT"],
+                ["SCAN", "0", "MATCH"], ["SCAN", "0", "TYPE"], ["SCAN", "0", "FOO", "bar"],
+                ["SCAN", "0", "COUNT", "1", "FOO"], ["SCAN"], ["SCAN", "x", "COUNT", "0"],
+                ["SCAN", "0", "COUNT", "0", "MATCH"]]:
+        cmds.append(bad)
+    cmds += [["FLUSHALL"], ["SCAN", "0"], ["KEYS", "*"], ["DBSIZE"], ["RANDOMKEY"],
+             ["SET", "only", "1"], ["RANDOMKEY"], ["SCAN", "0", "MATCH", "nope*"],
+             ["HELLO", "3"], ["SCAN", "0"], ["RANDOMKEY"], ["DEL", "only"], ["RANDOMKEY"],
+             ["KEYS", "*"], ["HELLO", "2"]]
+    return cmds
+
+
+@group("keyspace-hscan")
+def _():
+    return [
+        ["HSET", "h", "f1", "v1", "f2", "v2", "g", "3", "", "empty", "f\x00x", "nul"],
+        ["HSCAN", "h", "0"], ["HSCAN", "h", "0", "COUNT", "1"], ["HSCAN", "h", "5"],
+        ["HSCAN", "h", "18446744073709551615"], ["HSCAN", "h", "-1"], ["HSCAN", "h", ""],
+        ["HSCAN", "h", "0", "MATCH", "f*"], ["HSCAN", "h", "0", "MATCH", "*"],
+        ["HSCAN", "h", "0", "MATCH", "?"], ["HSCAN", "h", "0", "MATCH", "f?", "COUNT", "7"],
+        ["HSCAN", "h", "0", "MATCH", "zz"], ["HSCAN", "h", "x"], ["HSCAN", "h", "0", "COUNT", "0"],
+        ["HSCAN", "h", "0", "COUNT", "x"], ["HSCAN", "h", "0", "TYPE", "hash"],
+        ["HSCAN", "h", "0", "FOO"], ["HSCAN", "h", "0", "MATCH"], ["HSCAN", "h"], ["HSCAN"],
+        ["HSCAN", "nokey", "0"], ["HSCAN", "nokey", "0", "FOO"], ["HSCAN", "nokey", "x"],
+        ["SET", "s", "v"], ["HSCAN", "s", "0"], ["HSCAN", "s", "0", "FOO"], ["HSCAN", "s", "x"],
+        ["HDEL", "h", "f1"], ["HSET", "h", "f1", "again"], ["HSCAN", "h", "0"],
+        ["HELLO", "3"], ["HSCAN", "h", "0"], ["HSCAN", "nokey", "0"], ["HELLO", "2"],
+    ]
+
+
+@group("memory-usage")
+def _():
+    return [
+        ["MEMORY"], ["MEMORY", "FOO"], ["MEMORY", "USAGE"], ["MEMORY", "USAGE", "nokey"],
+        ["SET", "k", "v"], ["MEMORY", "USAGE", "k", "SAMPLES"], ["MEMORY", "USAGE", "k", "SAMPLES", "x"],
+        ["MEMORY", "USAGE", "k", "SAMPLES", "-1"], ["MEMORY", "USAGE", "k", "FOO"],
+        ["MEMORY", "USAGE", "nokey", "SAMPLES", "5"], ["MEMORY", "USAGE", "k", "SAMPLES", "1", "X"],
+    ]
+
+
 @group("resp3")
 def _():
     return [
@@ -230,6 +298,11 @@ def _():
 def normalise(cmd, raw):
     name = cmd[0].upper() if cmd else ""
     sub = cmd[1].upper() if len(cmd) > 1 else ""
+    if name == "KEYS":
+        return sorted_array(raw)
+    if name == "SCAN" and raw.startswith(b"*2\r\n$1\r\n0\r\n"):
+        head = b"*2\r\n$1\r\n0\r\n"
+        return head + sorted_array(raw[len(head):])
     if name == "CLIENT" and sub == "ID":
         return re.sub(rb"^:\d+", b":<id>", raw)
     if name == "HELLO":
@@ -241,22 +314,41 @@ def normalise(cmd, raw):
     return raw
 
 
-def sorted_pairs(raw):
-    """A RESP2 array of bulk strings (name, value, ...), pairs sorted;
-    anything else unchanged."""
+def bulk_items(raw):
+    """A RESP2 array of bulk strings: (its header's end, the items' raw
+    bytes, where they end), or None for anything else."""
     m = re.match(rb"\*(\d+)\r\n", raw)
     if not m:
-        return raw
+        return None
     items, pos = [], m.end()
     for _ in range(int(m.group(1))):
         b = re.match(rb"\$(\d+)\r\n", raw[pos:])
         if not b:
-            return raw
-        start = pos + b.end()
-        items.append(raw[pos:start + int(b.group(1)) + 2])
-        pos = start + int(b.group(1)) + 2
+            return None
+        end = pos + b.end() + int(b.group(1)) + 2
+        items.append(raw[pos:end])
+        pos = end
+    return m.end(), items, pos
+
+
+def sorted_array(raw):
+    """Its items sorted (Redis answers KEYS and a one-page SCAN in its hash
+    table's order, vellir in key order); anything else unchanged."""
+    parsed = bulk_items(raw)
+    if not parsed:
+        return raw
+    head, items, end = parsed
+    return raw[:head] + b"".join(sorted(items)) + raw[end:]
+
+
+def sorted_pairs(raw):
+    """Its name/value pairs sorted; anything else unchanged."""
+    parsed = bulk_items(raw)
+    if not parsed:
+        return raw
+    head, items, end = parsed
     pairs = sorted(zip(items[0::2], items[1::2]))
-    return raw[:m.end()] + b"".join(a + v for a, v in pairs) + raw[pos:]
+    return raw[:head] + b"".join(a + v for a, v in pairs) + raw[end:]
 
 
 def run_group(vport, rport, name, cmds):

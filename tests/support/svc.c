@@ -36,6 +36,23 @@ void test_sleep_ms(int ms) {
     nanosleep(&ts, NULL);
 }
 
+void test_done_cb(void *arg, vl_status st) {
+    test_done *d = arg;
+    atomic_store(&d->status, (int)st);
+    atomic_store(&d->fired, 1);
+}
+
+vl_status test_done_wait(test_done *d) {
+    while (!atomic_load(&d->fired)) test_sleep_ms(1);
+    return (vl_status)atomic_load(&d->status);
+}
+
+vl_status test_clear_sync(vl_service *svc) {
+    test_done d = {0, 0};
+    vl_status st = vl_clear(svc, test_done_cb, &d);
+    return st != VL_OK ? st : test_done_wait(&d);
+}
+
 #define LOG_LINES 64
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
 static char log_lines[LOG_LINES][512];

@@ -37,6 +37,17 @@ int64_t test_stored(vl_mem *m, const void *key, size_t len);
 /* Sleeps `ms` milliseconds. */
 void test_sleep_ms(int ms);
 
+/* A completion a test waits for: test_done_cb stores the status (any
+ * thread), test_done_wait waits for it. */
+typedef struct test_done {
+    _Atomic int fired;
+    _Atomic int status;
+} test_done;
+void test_done_cb(void *arg, vl_status st); /* arg: a test_done */
+vl_status test_done_wait(test_done *d);
+/* vl_clear and a wait for its completion: its status. */
+vl_status test_clear_sync(vl_service *svc);
+
 /* A log sink that keeps the last lines (any thread). */
 void test_log_sink(void *arg, vl_log_level level, const char *msg);
 /* True if a captured line contains `needle`. */
