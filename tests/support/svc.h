@@ -37,7 +37,8 @@ int64_t test_stored(vl_mem *m, const void *key, size_t len);
 /* Sleeps `ms` milliseconds. */
 void test_sleep_ms(int ms);
 
-/* A log sink that keeps the last lines (any thread). */
+/* A log sink that keeps the last lines (any thread); with VELLIR_TEST_LOG
+ * set in the environment it also prints each line to stderr. */
 void test_log_sink(void *arg, vl_log_level level, const char *msg);
 /* True if a captured line contains `needle`. */
 int test_log_contains(const char *needle);
