@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# A three-node Apache Cassandra 5.0 test cluster on loopback for vellir's
-# cluster tests: nodes on 127.0.0.1, 127.0.0.2 and 127.0.0.3, each with the
-# same ports on its own address, each in its own run directory and stopped
-# by its own pid. The same Maven Central jars as the single node
-# (scripts/cassandra-node.sh install). See docs/cassandra-node.md.
+# cassandra-cluster.sh -- a three-node Apache Cassandra 5.0 test cluster on
+# loopback for vellir's cluster tests: nodes on 127.0.0.1, 127.0.0.2 and
+# 127.0.0.3, each with the same ports on its own address, each in its own run
+# directory and stopped by its own pid. The same Maven Central jars as the
+# single node (scripts/cassandra-node.sh install). See docs/cassandra-node.md.
+#
+# Owns: build/cassandra-cluster/node1..3 (or $VELLIR_CASSANDRA_CLUSTER_DIR)
+# and the three JVMs it starts. Threads: shell; `stop` stops the nodes in
+# parallel, each by its own pid.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
