@@ -180,8 +180,10 @@ uint32_t vl__cql_cluster_nodes(const cql_cluster *cl);
 void vl__cql_cluster_node_stats(const cql_cluster *cl, uint32_t i, cql_node_stats *out);
 
 /* Closes every connection and timer; outstanding requests complete
- * VL_ECLOSED (inside the call); the memory is freed once libuv has closed
- * everything, then `closed` runs (if not NULL). Invalid after the call. */
+ * VL_ECLOSED (inside the call); a start or a schema agreement wait still
+ * running ends without its callback. The memory is freed once libuv has
+ * closed everything, then `closed` runs (if not NULL). Invalid after the
+ * call. */
 void vl__cql_cluster_close(cql_cluster *cl, void (*closed)(void *arg), void *arg);
 
 #endif /* VELLIR_CQL_CLUSTER_H */
