@@ -16,8 +16,8 @@
  * Candidates are tried in turn, each until its first failed attempt: at the
  * start the contact points' addresses; later the nodes that are up, then
  * the contact points. When every candidate has failed, the start fails with
- * what each one said; after the start, a new round begins reconnect_cap_ms
- * later. Every control connection that becomes READY reads the tables again,
+ * what each one said; after the start, a new round begins after half of
+ * reconnect_cap_ms plus a random part of the other half. Every control connection that becomes READY reads the tables again,
  * since events may have been missed while there was none.
  *
  * ==== Discovery ====
@@ -179,10 +179,13 @@ static void round_failed(cql_cluster *cl) {
         cl->on_discovered(cl, st, msg);
         return;
     }
-    vl__cl_log(cl, VL_LOG_WARN, "no node takes the control connection (%s); trying again in %u ms",
-               cl->tried, cl->o.reconnect_cap_ms);
+    /* Half of the cap, plus up to as much again at random: the shards'
+     * clients do not all come back in step. */
+    uint64_t cap = cl->o.reconnect_cap_ms, delay = cap / 2 + vl__rng_below(&cl->rng, cap / 2 + 1);
+    vl__cl_log(cl, VL_LOG_WARN, "no node takes the control connection (%s); trying again in %llu ms",
+               cl->tried, (unsigned long long)delay);
     cl->tried[0] = 0;
-    start_round(cl, cl->o.reconnect_cap_ms);
+    start_round(cl, delay);
 }
 
 static void on_control_event(void *arg, const cql_event *ev);

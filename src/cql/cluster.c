@@ -20,6 +20,7 @@
 #include <stdlib.h>
 
 #include "cql/cluster_int.h"
+#include "util/clock.h"
 
 typedef struct creq {
     cql_cluster *cl;
@@ -127,6 +128,7 @@ vl_status vl__cql_cluster_new(uv_loop_t *loop, const cql_cluster_opts *o, cql_cl
     cl->on_discovered = on_discovered;
     cl->on_pool_change = on_pool_change;
     cl->handle_gone = handle_gone;
+    cl->rng.s = (uint64_t)vl__mono_us() ^ (uint64_t)(uintptr_t)cl;
     uv_timer_init(loop, &cl->refresh_timer);
     uv_timer_init(loop, &cl->control_timer);
     uv_timer_init(loop, &cl->schema_timer);

@@ -22,6 +22,7 @@
 
 #include "cql/cluster.h"
 #include "cql/ring.h"
+#include "util/rng.h"
 
 typedef struct cl_node cl_node;
 
@@ -104,6 +105,7 @@ struct cql_cluster {
     bool peers_v1;           /* no system.peers_v2: read system.peers */
     bool discovering, refresh_again, discovered;
     uint64_t round;          /* discovery rounds */
+    vl_rng rng;              /* jitter of the control connection's rounds */
     uv_timer_t refresh_timer, control_timer, schema_timer;
 
     /* notifications up to cluster.c */
