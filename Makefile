@@ -8,6 +8,8 @@
 #   make CC=clang        any of the above with clang
 #   make fuzz            libFuzzer harnesses (clang; build/fuzz)
 #   make fuzz-replay     replay every fuzz corpus through its harness (any CC)
+#   make test-cassandra-cluster  the suites that need the three-node
+#                        Cassandra cluster (scripts/cassandra-cluster.sh)
 #   make server-test     vellir-server against redis-cli, redis-py, hiredis and
 #                        redis-server (tests/server/run.sh); any mode
 #   make server-test-pg  vellir-server in front of PostgreSQL (needs
@@ -99,6 +101,8 @@ TEST_BIN := $(patsubst tests/%.c,$(B)/tests/%,$(TEST_SRC))
 # Suites that need a server running (scripts/pg-node.sh, scripts/cassandra-node.sh).
 PG_TEST_BIN := $(patsubst tests/%.c,$(B)/tests/%,$(sort $(wildcard tests/pg/test_*.c)))
 CASS_TEST_BIN := $(patsubst tests/%.c,$(B)/tests/%,$(sort $(wildcard tests/cassandra/test_*.c)))
+# Suites that need the three-node cluster (scripts/cassandra-cluster.sh).
+CLUSTER_TEST_BIN := $(patsubst tests/%.c,$(B)/tests/%,$(sort $(wildcard tests/cassandra-cluster/test_*.c)))
 TEST_HELP_SRC := $(sort $(wildcard tests/support/*.c))
 TEST_HELP_OBJ := $(TEST_HELP_SRC:%.c=$(B)/obj/%.o)
 
@@ -111,9 +115,9 @@ BENCH_BIN := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 # Keep objects that pattern rules chain through (make would delete them).
 .SECONDARY:
 
-.PHONY: test-pg test-cassandra all lib test examples bench clean fuzz fuzz-replay print-builddir \
-        server-test server-test-pg check-layers install uninstall FORCE
-all: lib $(SERVER) examples bench $(TEST_BIN) $(PG_TEST_BIN) $(CASS_TEST_BIN)
+.PHONY: test-pg test-cassandra test-cassandra-cluster all lib test examples bench clean fuzz \
+        fuzz-replay print-builddir server-test server-test-pg check-layers install uninstall FORCE
+all: lib $(SERVER) examples bench $(TEST_BIN) $(PG_TEST_BIN) $(CASS_TEST_BIN) $(CLUSTER_TEST_BIN)
 
 lib: $(LIB) $(SO) $(SO_LINKS)
 
@@ -215,6 +219,10 @@ test-pg: $(PG_TEST_BIN)
 # Need a Cassandra node: scripts/cassandra-node.sh start.
 test-cassandra: $(CASS_TEST_BIN)
 	@$(RUN_PREFIX) scripts/run-tests.sh $(CASS_TEST_BIN)
+
+# Need the three-node cluster: scripts/cassandra-cluster.sh start.
+test-cassandra-cluster: $(CLUSTER_TEST_BIN)
+	@$(RUN_PREFIX) scripts/run-tests.sh $(CLUSTER_TEST_BIN)
 
 # vellir-server's end-to-end tests (tests/server/run.sh): the built server
 # against real clients (redis-cli, redis-py, hiredis) and redis-server.

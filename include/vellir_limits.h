@@ -392,6 +392,73 @@
  * An expiry further out is stored with this TTL: the row then disappears
  * from Cassandra before the cache would expire it, never after. */
 #define VL_CASSANDRA_TTL_MAX 630720000
+
+/* ---- the CQL cluster client (src/cql/cluster*.c) ------------------------- */
+
+/* Most nodes one cluster client knows over its life (each shard has its own
+ * client). A node has a fixed slot, so that its counters can be read from
+ * any thread without locks; a node that leaves keeps its slot, and one that
+ * comes back at the same address takes it again. Beyond this, new nodes are
+ * ignored (logged) and never routed to. Large enough for any cluster a
+ * cache would front; small enough that the slots (about 1 KiB each) cost
+ * nothing. */
+#define VL_CQL_NODES_MAX 128u
+
+/* Most replicas kept per token for routing (the local datacenter's first).
+ * A request goes to one of the first few that are up; 16 covers RF 3 in
+ * five datacenters. */
+#define VL_CQL_REPLICAS_MAX 16u
+
+/* Most datacenters in one keyspace's NetworkTopologyStrategy, and the
+ * longest datacenter (and rack) name kept; a keyspace beyond either is
+ * routed round-robin (logged), never wrongly. */
+#define VL_CQL_REPL_DCS_MAX 16u
+#define VL_CQL_DC_NAME_MAX 64u
+
+/* Most tokens one node may claim in system.local/peers (Cassandra's
+ * num_tokens is 16 by default since 4.0, 256 before; it refuses more than
+ * 1536). A row with more is refused as malformed. */
+#define VL_CQL_NODE_TOKENS_MAX 1536u
+
+/* Most contact points in vl_cassandra_options.host, and the longest one (a
+ * DNS name is at most 253 characters). */
+#define VL_CQL_CONTACT_POINTS_MAX 16u
+#define VL_CQL_HOST_NAME_MAX 253u
+
+/* Connections per node per shard: default and most. One connection carries
+ * VL_CQL_INFLIGHT_DEFAULT requests at once, far more than one shard sends
+ * one node; more help only a node whose single connection is slow to read. */
+#define VL_CQL_POOL_DEFAULT 1u
+#define VL_CQL_POOL_MAX 16u
+
+/* Most statements one cluster client prepares on each of its connections
+ * (vellir's Cassandra upstream has three). */
+#define VL_CQL_CLUSTER_STMTS_MAX 8u
+
+/* An idle connection (nothing received for this long) is sent OPTIONS as a
+ * heartbeat; one that does not answer within the request timeout is closed
+ * and replaced. 30 s is what the DataStax drivers use: it finds a silently
+ * dead peer long before TCP keepalive would, at one tiny request per idle
+ * connection per 30 s. */
+#define VL_CQL_HEARTBEAT_MS_DEFAULT 30000u
+
+/* After `create`, the longest wait for every node to report the same
+ * schema_version (system.local against system.peers_v2), and how often it
+ * asks. Nodes agree in well under a second when healthy; past the wait, open
+ * goes on (logged) and a node that still lacks the table refuses the
+ * PREPARE, which is then a clear VL_ESCHEMA. */
+#define VL_CQL_SCHEMA_AGREEMENT_MS_DEFAULT 10000u
+#define VL_CQL_SCHEMA_POLL_MS 200u
+
+/* A topology or schema event is acted on after this delay, once for a burst:
+ * a node joining sends several events in a row. */
+#define VL_CQL_REFRESH_DELAY_MS 1000u
+
+/* Client-side timeout of TRUNCATE (vl_clear on Cassandra) and of the
+ * CREATEs of `create`: above the server's truncate_request_timeout (60 s),
+ * since a truncate waits for every replica to flush, and a schema change
+ * for the node to apply it. */
+#define VL_CQL_DDL_TIMEOUT_MS 65000u
 /* ---- vellir-server ------------------------------------------------------ */
 /* The server's own bounds (server/, docs/server.md). Those marked
  * "default" are command-line options of vellir-server. */

@@ -7,12 +7,7 @@ set -euo pipefail
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/.." && pwd -P)"
 
-CONF_SRC="$REPO_ROOT/tests/cassandra-node"
-POM="$CONF_SRC/pom.xml"
-YAML_TEMPLATE="$CONF_SRC/cassandra.yaml.in"
-JVM_ARGS="$CONF_SRC/jvm17.args"
-LOGBACK="$CONF_SRC/logback.xml"
-
+POM="$REPO_ROOT/tests/cassandra-node/pom.xml"
 NODE_DIR="$REPO_ROOT/build/cassandra-node"
 LIB_DIR="$NODE_DIR/lib"
 STAMP="$LIB_DIR/.installed"
@@ -21,17 +16,19 @@ RUN_DIR="${VELLIR_CASSANDRA_DIR:-$NODE_DIR/run}"
 [[ "$RUN_DIR" == /* ]] || RUN_DIR="$PWD/$RUN_DIR"      # relative: to the caller's cwd
 [[ -d "$RUN_DIR" ]] && RUN_DIR="$(cd "$RUN_DIR" && pwd -P)"
 CQL_PORT="${VELLIR_CASSANDRA_PORT:-9142}"
-STORAGE_PORT=7010        # must match tests/cassandra-node/cassandra.yaml.in
 START_TIMEOUT="${VELLIR_CASSANDRA_START_TIMEOUT:-180}"
-STOP_TIMEOUT=60
 KEYSPACE="vellir_test"
 HEAP="1G"
-PY=/usr/bin/python3      # Debian's python3, where python3-cassandra lives
-
-MAIN_CLASS="org.apache.cassandra.service.CassandraDaemon"
 
 say() { printf '[cassandra-node] %s\n' "$*"; }
 die() { printf '[cassandra-node] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# shellcheck source=scripts/cassandra-lib.sh
+. "$SCRIPT_DIR/cassandra-lib.sh"
+PY="$CASS_PY"
+STORAGE_PORT="$CASS_STORAGE_PORT"
+STOP_TIMEOUT="$CASS_STOP_TIMEOUT"
+MAIN_CLASS="$CASS_MAIN_CLASS"
 
 usage() {
     cat <<EOF
@@ -73,55 +70,10 @@ EOF
 
 # ---------------------------------------------------------------- helpers
 
-now_ms() { date +%s%3N; }
-fmt_secs() { printf '%d.%01d' $(($1 / 1000)) $((($1 % 1000) / 100)); }
-
 pidfile() { printf '%s/cassandra.pid' "$RUN_DIR"; }
-
-# True if $1 is a live process whose command line is a CassandraDaemon using
-# this run directory. Zombies have an empty cmdline and count as not running.
-is_our_node() {
-    local pid="$1" cmd
-    [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-    [[ -r "/proc/$pid/cmdline" ]] || return 1
-    cmd="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1
-    [[ "$cmd" == *"$MAIN_CLASS"* ]] || return 1
-    [[ "$cmd" == *"-Dcassandra.storagedir=$RUN_DIR "* ]] || return 1
-}
-
-# Prints the pid from the pidfile if it names our running node.
-running_pid() {
-    local pf pid
-    pf="$(pidfile)"
-    [[ -f "$pf" ]] || return 1
-    pid="$(tr -dc '0-9' <"$pf")"
-    is_our_node "$pid" || return 1
-    printf '%s' "$pid"
-}
-
-port_open() {
-    timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
-}
-
-java_bin() {
-    if [[ -n "${JAVA_HOME:-}" && -x "$JAVA_HOME/bin/java" ]]; then
-        printf '%s' "$JAVA_HOME/bin/java"
-    else
-        command -v java || die "java not found (need OpenJDK 17: apt-get install openjdk-17-jdk-headless)"
-    fi
-}
-
-check_java() {
-    local java ver major
-    java="$(java_bin)"
-    ver="$("$java" -version 2>&1 | sed -n 's/.*version "\([^"]*\)".*/\1/p' | head -n1)"
-    major="${ver%%.*}"
-    [[ "$major" == "17" ]] || die "$java is version '$ver'; Cassandra 5.0 needs JDK 17 exactly"
-}
-
-python_driver_ok() {
-    [[ -x "$PY" ]] && "$PY" -c 'import cassandra.cluster' >/dev/null 2>&1
-}
+running_pid() { cass_running_pid "$RUN_DIR"; }
+check_java() { cass_check_java; }
+python_driver_ok() { cass_python_driver_ok; }
 
 ensure_python_driver() {
     if python_driver_ok; then
@@ -182,14 +134,7 @@ cmd_install() {
 
 # ---------------------------------------------------------------- start
 
-print_log_tail() {
-    local f
-    for f in "$RUN_DIR/logs/stdout.log" "$RUN_DIR/logs/system.log"; do
-        [[ -f "$f" ]] || continue
-        printf -- '----- last lines of %s -----\n' "$f" >&2
-        tail -n 25 "$f" | cut -c1-300 >&2
-    done
-}
+print_log_tail() { cass_print_log_tail "$RUN_DIR"; }
 
 create_keyspace() {
     "$PY" - "$CQL_PORT" "$KEYSPACE" <<'PYEOF'
@@ -231,119 +176,44 @@ cmd_start() {
 
     local p
     for p in "$CQL_PORT" "$STORAGE_PORT"; do
-        ! port_open "$p" || die "127.0.0.1:$p is already in use by another process; not starting"
+        ! cass_port_open 127.0.0.1 "$p" ||
+            die "127.0.0.1:$p is already in use by another process (the cluster's node 1? scripts/cassandra-cluster.sh status); not starting"
     done
 
-    mkdir -p "$RUN_DIR/logs" "$RUN_DIR/conf"
+    cass_prepare_dir "$RUN_DIR"
     RUN_DIR="$(cd "$RUN_DIR" && pwd -P)"
-    rm -f "$(pidfile)"
-    local f
-    for f in system.log stdout.log; do
-        [[ -f "$RUN_DIR/logs/$f" ]] && mv -f "$RUN_DIR/logs/$f" "$RUN_DIR/logs/$f.prev"
-    done
-    sed -e "s|@RUN_DIR@|$RUN_DIR|g" -e "s|@CQL_PORT@|$CQL_PORT|g" \
-        "$YAML_TEMPLATE" >"$RUN_DIR/conf/cassandra.yaml"
+    cass_render_yaml "$RUN_DIR" 127.0.0.1 "$CQL_PORT" 1 SimpleSnitch vellir-test 127.0.0.1
 
-    local java jamm t0 t_ready t_end
-    java="$(java_bin)"
-    jamm="$(ls "$LIB_DIR"/jamm-*.jar | head -n1)"
+    local t0 t_ready t_end rc=0
     say "starting Cassandra (CQL 127.0.0.1:$CQL_PORT, storage $STORAGE_PORT, heap $HEAP, dir $RUN_DIR)"
-    t0="$(now_ms)"
-    # setsid: own session, so the node outlives the calling shell/terminal.
-    # The background child is not a process-group leader, so setsid execs
-    # in place and $! is the JVM's pid (checked below via /proc/PID/cmdline).
-    (
-        cd "$RUN_DIR"
-        exec setsid "$java" \
-            -Xms"$HEAP" -Xmx"$HEAP" \
-            -javaagent:"$jamm" \
-            @"$JVM_ARGS" \
-            -Dcassandra-foreground=yes \
-            -Dcassandra.config="file://$RUN_DIR/conf/cassandra.yaml" \
-            -Dcassandra.storagedir="$RUN_DIR" \
-            -Dcassandra.logdir="$RUN_DIR/logs" \
-            -Dlogback.configurationFile="file://$LOGBACK" \
-            -Dcassandra.unsafesystem=true \
-            -Dcassandra.skip_wait_for_gossip_to_settle=0 \
-            -cp "$LIB_DIR/*" \
-            "$MAIN_CLASS"
-    ) </dev/null >"$RUN_DIR/logs/stdout.log" 2>&1 &
-    pid=$!
-    printf '%s\n' "$pid" >"$(pidfile)"
-
-    local deadline=$((t0 + START_TIMEOUT * 1000)) next_report=$((t0 + 5000)) now seen_log=0 cmd_ok=0
-    while :; do
-        now="$(now_ms)"
-        if ! kill -0 "$pid" 2>/dev/null || { [[ $cmd_ok == 1 ]] && ! is_our_node "$pid"; }; then
-            print_log_tail
-            rm -f "$(pidfile)"
-            die "Cassandra (pid $pid) exited during start-up"
-        fi
-        is_our_node "$pid" && cmd_ok=1
-        if [[ $seen_log == 0 ]] && grep -q "Starting listening for CQL clients" "$RUN_DIR/logs/system.log" 2>/dev/null; then
-            seen_log=1
-        fi
-        if [[ $seen_log == 1 && $cmd_ok == 1 ]] && port_open "$CQL_PORT"; then
-            break
-        fi
-        if ((now >= deadline)); then
-            print_log_tail
-            say "not ready after ${START_TIMEOUT}s; stopping it"
-            cmd_stop || true
-            die "start timed out"
-        fi
-        if ((now >= next_report)); then
-            say "waiting for CQL on 127.0.0.1:$CQL_PORT ... $(fmt_secs $((now - t0)))s (pid $pid)"
-            next_report=$((next_report + 5000))
-        fi
-        sleep 0.5
-    done
-    t_ready="$(now_ms)"
-    say "CQL is up after $(fmt_secs $((t_ready - t0)))s"
+    t0="$(cass_now_ms)"
+    cass_launch "$RUN_DIR" "$HEAP"
+    pid="$CASS_PID"
+    cass_wait_cql "$RUN_DIR" "$pid" 127.0.0.1 "$CQL_PORT" "$t0" "$START_TIMEOUT" node || rc=$?
+    if ((rc == 1)); then
+        print_log_tail
+        rm -f "$(pidfile)"
+        die "Cassandra (pid $pid) exited during start-up"
+    elif ((rc != 0)); then
+        print_log_tail
+        say "not ready after ${START_TIMEOUT}s; stopping it"
+        cmd_stop || true
+        die "start timed out"
+    fi
+    t_ready="$(cass_now_ms)"
+    say "CQL is up after $(cass_fmt_secs $((t_ready - t0)))s"
     if ! create_keyspace; then
         print_log_tail
         die "node is running (pid $pid) but keyspace creation failed"
     fi
-    t_end="$(now_ms)"
-    say "started: pid $pid, CQL 127.0.0.1:$CQL_PORT, keyspace $KEYSPACE; start took $(fmt_secs $((t_end - t0)))s"
+    t_end="$(cass_now_ms)"
+    say "started: pid $pid, CQL 127.0.0.1:$CQL_PORT, keyspace $KEYSPACE; start took $(cass_fmt_secs $((t_end - t0)))s"
 }
 
 # ---------------------------------------------------------------- stop
 
 cmd_stop() {
-    local pf pid
-    pf="$(pidfile)"
-    if [[ ! -f "$pf" ]]; then
-        say "not running (no pidfile $pf)"
-        return 0
-    fi
-    pid="$(tr -dc '0-9' <"$pf")"
-    if ! is_our_node "$pid"; then
-        say "stale pidfile: pid '${pid:-?}' is not this node's CassandraDaemon; not killing anything"
-        rm -f "$pf"
-        return 0
-    fi
-    say "stopping pid $pid (SIGTERM)"
-    kill -TERM "$pid" 2>/dev/null || true
-    local i
-    for ((i = 0; i < STOP_TIMEOUT * 2; i++)); do
-        is_our_node "$pid" || break
-        sleep 0.5
-        if ((i > 0 && i % 10 == 0)); then say "waiting for pid $pid to exit ... $((i / 2))s"; fi
-    done
-    if is_our_node "$pid"; then
-        say "pid $pid still running after ${STOP_TIMEOUT}s; sending SIGKILL"
-        kill -KILL "$pid" 2>/dev/null || true
-        for ((i = 0; i < 20; i++)); do
-            is_our_node "$pid" || break
-            sleep 0.5
-        done
-    fi
-    rm -f "$pf"
-    if is_our_node "$pid"; then
-        die "pid $pid did not exit even after SIGKILL"
-    fi
-    say "stopped"
+    cass_stop_dir "$RUN_DIR" node
 }
 
 # ---------------------------------------------------------------- status
@@ -352,7 +222,7 @@ cmd_status() {
     local pid
     if pid="$(running_pid)"; then
         local cql="not accepting connections"
-        port_open "$CQL_PORT" && cql="accepting connections"
+        cass_port_open 127.0.0.1 "$CQL_PORT" && cql="accepting connections"
         say "running (pid $pid, CQL 127.0.0.1:$CQL_PORT $cql, dir $RUN_DIR)"
         return 0
     fi

@@ -4,7 +4,9 @@
 # gcc and clang (-Werror), runs every test in the plain, ASan+UBSan and TSan
 # builds (vellir-server's end-to-end suites included), replays the fuzz
 # corpora, runs the examples, and checks `make install` (scripts/
-# test-install.sh). Any failure fails the run.
+# test-install.sh), then runs the PostgreSQL suites on a private instance
+# and the Cassandra suites on a single node and on a three-node cluster.
+# Any failure fails the run.
 #
 #   scripts/test.sh            everything
 #   scripts/test.sh --quick    plain build and tests only
@@ -17,9 +19,11 @@ JOBS=${JOBS:-$(nproc)}
 # stop them by their pids), whatever happens.
 pg_started_here=0
 cass_started=0
+cluster_started=0
 cleanup() {
   if [ "$pg_started_here" = 1 ]; then scripts/pg-node.sh stop || true; fi
   if [ "$cass_started" = 1 ]; then scripts/cassandra-node.sh stop || true; fi
+  if [ "$cluster_started" = 1 ]; then scripts/cassandra-cluster.sh stop || true; fi
 }
 trap cleanup EXIT
 t0=$SECONDS
@@ -118,6 +122,30 @@ if [ "${VELLIR_SKIP_CASSANDRA:-0}" != 1 ]; then
     step "Cassandra node: stop"
     scripts/cassandra-node.sh stop
     cass_started=0
+fi
+
+# ---- Cassandra: the three-node cluster (self-contained section) -------------
+# scripts/cassandra-cluster.sh: nodes on 127.0.0.1, .2 and .3 (the same jars
+# as the single node, which must be stopped: node 1 takes its ports), one
+# after another, and keyspace vellir_cluster at RF 3; then the suites that
+# need it (tests/cassandra-cluster: routing, a node restarted under writes)
+# in the plain and ASan builds; the cluster is stopped on exit, whatever
+# happens. About 3 minutes. Skip with VELLIR_SKIP_CASSANDRA_CLUSTER=1 (or
+# VELLIR_SKIP_CASSANDRA=1, which skips both Cassandra sections).
+if [ "${VELLIR_SKIP_CASSANDRA:-0}" != 1 ] && [ "${VELLIR_SKIP_CASSANDRA_CLUSTER:-0}" != 1 ]; then
+    step "Cassandra cluster: start three nodes"
+    cluster_started=1
+    scripts/cassandra-cluster.sh start
+
+    step "Cassandra cluster suites (gcc)"
+    make -j"$JOBS" test-cassandra-cluster
+
+    step "Cassandra cluster suites under ASan+UBSan"
+    make -j"$JOBS" ASAN=1 test-cassandra-cluster
+
+    step "Cassandra cluster: stop"
+    scripts/cassandra-cluster.sh stop
+    cluster_started=0
 fi
 
 step "all passed"

@@ -2,7 +2,8 @@
  * conn.c -- one asynchronous CQL connection in a libuv loop (see conn.h).
  *
  * Owns: cql_conn, its socket (one `sock` per connection attempt), its
- * requests (cql_req), its prepared statements (cql_stmt), its two timers.
+ * requests (cql_req), its prepared statements (cql_stmt), its three timers
+ * (requests, connecting, heartbeats).
  * Threads: the loop's thread only, like every callback it makes.
  *
  * ==== The connection state machine ====
@@ -15,17 +16,21 @@
  *   AUTH --AUTH_CHALLENGE--> AUTH         answer again, VL_CQL_AUTH_ROUNDS_MAX at most
  *   AUTH --AUTH_SUCCESS--> (after auth)
  *   (after auth) --keyspace--> KEYSPACE   send USE "ks"
- *   (after auth) --no keyspace--> PREPARING
- *   KEYSPACE --Set_keyspace--> PREPARING  PREPARE every registered statement
+ *   (after auth) --no keyspace--> (after use)
+ *   KEYSPACE --Set_keyspace--> (after use)
+ *   (after use) --events--> REGISTER      send REGISTER for them
+ *   (after use) --no events--> PREPARING
+ *   REGISTER --READY--> PREPARING         PREPARE every registered statement
  *   PREPARING --all prepared--> READY     the queued requests go out
  *
  *   CONNECTING..PREPARING --error, EOF, connect timer--> BACKOFF
  *       (an attempt failed: the requests waiting for it fail with its status,
  *        and submissions fail at once with it until the next attempt)
  *   BACKOFF --timer (base * 2^n, capped, half jittered)--> CONNECTING
- *   READY --EOF, I/O error, bad frame, stuck node--> CONNECTING at once
- *       (requests on the wire fail VL_EUNAVAILABLE: nobody knows whether the
- *        server applied them; queued ones wait for the new connection)
+ *   READY --EOF, I/O error, bad frame, stuck node, unanswered heartbeat-->
+ *       CONNECTING at once (requests on the wire fail VL_EUNAVAILABLE:
+ *       nobody knows whether the server applied them; queued ones wait for
+ *       the new connection)
  *   any --vl__cql_conn_close--> CLOSED
  *
  * Version negotiation: the attempt's version goes in every request header,
@@ -54,9 +59,19 @@
  *
  * A response frees its stream id and completes its request. A request that
  * times out orphans its id (streams.h), so a late answer is recognised and
- * dropped; a connection with too many orphans is replaced. Unprepared marks
+ * dropped; a connection with too many orphans is replaced. A request may
+ * have its own timeout (vl__cql_conn_query_timeout): it is then put in its
+ * place in `live`, found from the tail (nearly always at once, since nearly
+ * every request has the connection's timeout). Unprepared marks
  * the statement unprepared, parks the request on it (once per request), and
  * sends one PREPARE for all of them; its answer sends them again.
+ *
+ * Heartbeats: the heartbeat timer ticks every heartbeat_ms; a READY
+ * connection that has read nothing since the last tick sends OPTIONS (one at
+ * a time), as one of its own requests: an answer of any kind proves the peer
+ * alive, and no answer within the request timeout replaces the connection,
+ * as any unanswered request of the connection's own does. Events (stream
+ * -1) go to on_event.
  *
  * Re-entrancy: callbacks may submit, or close the connection. So the code
  * detaches what it is about to complete (collect, reset, then call back),
@@ -103,8 +118,8 @@ static void l_push_front(qlink *h, qlink *n) {
 /* ---- the structures --------------------------------------------------------- */
 
 typedef enum req_kind {
-    K_OPTIONS, K_STARTUP, K_AUTH, K_USE, K_PREPARE, /* the connection's own */
-    K_QUERY, K_EXECUTE                               /* the user's */
+    K_OPTIONS, K_STARTUP, K_AUTH, K_USE, K_REGISTER, K_PREPARE, K_HEARTBEAT, /* the connection's own */
+    K_QUERY, K_EXECUTE                                                     /* the user's */
 } req_kind;
 
 typedef enum req_where { W_NONE, W_QUEUED, W_WIRE, W_STMT, W_FAILED } req_where;
@@ -169,8 +184,11 @@ struct cql_conn {
     uint32_t failures;   /* consecutive failed attempts */
     int cork;
     bool pumping;
-    uv_timer_t req_timer, conn_timer;
+    uv_timer_t req_timer, conn_timer, hb_timer;
     int handles;
+    bool hb_out;        /* a heartbeat is unanswered */
+    int64_t last_rx_us; /* when the socket last gave bytes */
+    char name[64];      /* "address:port", for messages */
     vl_rng rng;
     void (*closed)(void *);
     void *closed_arg;
@@ -182,7 +200,7 @@ struct cql_conn {
 
 static const char *const state_names[] = {
     "IDLE", "CONNECTING", "OPTIONS", "STARTUP", "AUTH",
-    "KEYSPACE", "PREPARING", "READY", "BACKOFF", "CLOSED"};
+    "KEYSPACE", "REGISTER", "PREPARING", "READY", "BACKOFF", "CLOSED"};
 
 const char *vl__cql_conn_state_name(cql_conn_state st) {
     return (unsigned)st < sizeof state_names / sizeof *state_names ? state_names[st] : "?";
@@ -214,6 +232,7 @@ static void pump(cql_conn *c);
 static void attempt(cql_conn *c);
 static void on_req_timer(uv_timer_t *t);
 static void on_conn_timer(uv_timer_t *t);
+static void on_hb_timer(uv_timer_t *t);
 
 /* ---- options ---------------------------------------------------------------- */
 
@@ -267,7 +286,9 @@ static void fill_defaults(cql_conn_opts *o) {
 }
 
 static vl_status check_opts(const cql_conn_opts *o) {
-    if (!o->host) return VL_EINVAL;
+    if (!o->host && !o->addr) return VL_EINVAL;
+    if (o->addr && o->addr->sa_family != AF_INET && o->addr->sa_family != AF_INET6)
+        return VL_EINVAL;
     if (o->version != CQL_V4) return VL_EINVAL; /* v5 framing is not written yet */
     if ((o->user == NULL) != (o->password == NULL)) return VL_EINVAL;
     if (o->keyspace && !name_ok(o->keyspace)) return VL_EINVAL;
@@ -290,12 +311,38 @@ static void free_conn(cql_conn *c) {
     free(c);
 }
 
+/* The address to connect to, and the name messages give it. */
+static vl_status set_addr(cql_conn *c, const cql_conn_opts *o) {
+    if (!o->addr) {
+        snprintf(c->name, sizeof c->name, "%s:%u", o->host, o->port);
+        return parse_addr(o->host, o->port, &c->addr);
+    }
+    size_t len = o->addr->sa_family == AF_INET ? sizeof(struct sockaddr_in)
+                                               : sizeof(struct sockaddr_in6);
+    memcpy(&c->addr, o->addr, len);
+    char ip[64] = "?";
+    int port = 0;
+    if (o->addr->sa_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)o->addr;
+        uv_ip4_name(a, ip, sizeof ip);
+        port = ntohs(a->sin_port);
+    } else {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)o->addr;
+        uv_ip6_name(a, ip, sizeof ip);
+        port = ntohs(a->sin6_port);
+    }
+    snprintf(c->name, sizeof c->name, o->addr->sa_family == AF_INET6 ? "[%s]:%d" : "%s:%d", ip,
+             port);
+    c->o.port = (uint16_t)port;
+    return VL_OK;
+}
+
 static vl_status copy_strings(cql_conn *c, const cql_conn_opts *o) {
     c->o.host = dup_or_null(o->host);
     c->o.user = dup_or_null(o->user);
     c->o.password = dup_or_null(o->password);
     c->o.keyspace = dup_or_null(o->keyspace);
-    if (!c->o.host || (o->user && (!c->o.user || !c->o.password))) return VL_ENOMEM;
+    if ((o->host && !c->o.host) || (o->user && (!c->o.user || !c->o.password))) return VL_ENOMEM;
     if (o->keyspace) {
         size_t n = strlen(o->keyspace) + 8;
         c->use_query = malloc(n);
@@ -314,12 +361,13 @@ vl_status vl__cql_conn_new(uv_loop_t *loop, const cql_conn_opts *opts, cql_conn 
     if (!c) return VL_ENOMEM;
     c->o = o;
     c->o.host = c->o.user = c->o.password = c->o.keyspace = NULL;
+    c->o.addr = NULL;
     l_init(&c->live);
     l_init(&c->queue);
     l_init(&c->stmts);
     l_init(&c->failed);
     st = copy_strings(c, &o);
-    if (st == VL_OK) st = parse_addr(o.host, o.port, &c->addr);
+    if (st == VL_OK) st = set_addr(c, &o);
     c->wire = st == VL_OK ? calloc(VL_CQL_STREAMS_MAX, sizeof *c->wire) : NULL;
     if (st == VL_OK && !c->wire) st = VL_ENOMEM;
     if (st != VL_OK) {
@@ -333,8 +381,9 @@ vl_status vl__cql_conn_new(uv_loop_t *loop, const cql_conn_opts *opts, cql_conn 
     c->rng.s = (uint64_t)vl__mono_us() ^ (uint64_t)(uintptr_t)c;
     uv_timer_init(loop, &c->req_timer);
     uv_timer_init(loop, &c->conn_timer);
-    c->req_timer.data = c->conn_timer.data = c;
-    c->handles = 2;
+    uv_timer_init(loop, &c->hb_timer);
+    c->req_timer.data = c->conn_timer.data = c->hb_timer.data = c;
+    c->handles = 3;
     *out = c;
     return VL_OK;
 }
@@ -402,15 +451,20 @@ static void arm_req_timer(cql_conn *c) {
     uv_timer_start(&c->req_timer, on_req_timer, ms, 0);
 }
 
-static cql_req *req_new(cql_conn *c, req_kind kind) {
+/* A new request on `live`, in deadline order: found from the tail, where a
+ * request with the connection's timeout always goes. */
+static cql_req *req_new(cql_conn *c, req_kind kind, uint32_t timeout_ms) {
     cql_req *q = calloc(1, sizeof *q);
     if (!q) return NULL;
     q->kind = (uint8_t)kind;
     q->stream = -1;
     l_init(&q->wait);
-    q->deadline_us = vl__mono_us() + (int64_t)c->o.request_timeout_ms * 1000;
-    l_push_back(&c->live, &q->live);
-    if (!uv_is_active((uv_handle_t *)&c->req_timer)) arm_req_timer(c);
+    q->deadline_us = vl__mono_us() + (int64_t)timeout_ms * 1000;
+    qlink *after = c->live.prev;
+    while (after != &c->live && CONTAINER(after, cql_req, live)->deadline_us > q->deadline_us)
+        after = after->prev;
+    l_push_front(after, &q->live);
+    if (c->live.next == &q->live || !uv_is_active((uv_handle_t *)&c->req_timer)) arm_req_timer(c);
     return q;
 }
 
@@ -441,12 +495,13 @@ static void drop_internal(cql_conn *c, cql_req *q) {
     l_unlink(&q->live);
     if (q->where != W_WIRE) unqueue(c, q);
     if (q->kind == K_PREPARE) q->stmt->preparing = false;
+    if (q->kind == K_HEARTBEAT) c->hb_out = false;
     free(q);
 }
 
 /* Sends one of the connection's own requests ahead of everything queued. */
 static void send_internal(cql_conn *c, req_kind kind, cql_stmt *stmt) {
-    cql_req *q = req_new(c, kind);
+    cql_req *q = req_new(c, kind, c->o.request_timeout_ms);
     if (!q) {
         conn_lost(c, VL_ENOMEM, "out of memory");
         return;
@@ -465,6 +520,15 @@ static void park(cql_conn *c, cql_req *q) {
     if (!s->preparing && c->state == CQL_CONN_READY) send_internal(c, K_PREPARE, s);
 }
 
+static vl_status encode_register(cql_conn *c, int16_t id, vl_buf *b) {
+    static const char *const names[] = {"TOPOLOGY_CHANGE", "STATUS_CHANGE", "SCHEMA_CHANGE"};
+    const char *asked[3];
+    uint16_t n = 0;
+    for (unsigned i = 0; i < 3; i++)
+        if (c->o.events & (1u << i)) asked[n++] = names[i];
+    return vl__cql_encode_register(&c->send_conf, id, asked, n, b);
+}
+
 static vl_status encode(cql_conn *c, cql_req *q, int16_t id, vl_buf *b) {
     const cql_conf *cf = &c->send_conf;
     cql_params one = {.consistency = CQL_ONE};
@@ -474,6 +538,8 @@ static vl_status encode(cql_conn *c, cql_req *q, int16_t id, vl_buf *b) {
     case K_AUTH:
         return vl__cql_encode_auth_plain(cf, id, vl__cql_str(c->o.user), vl__cql_str(c->o.password), b);
     case K_USE: return vl__cql_encode_query(cf, id, vl__cql_str(c->use_query), &one, b);
+    case K_REGISTER: return encode_register(c, id, b);
+    case K_HEARTBEAT: return vl__cql_encode_options(cf, id, b);
     case K_PREPARE:
         return vl__cql_encode_prepare(cf, id, vl__cql_slice_of(q->stmt->query, q->stmt->len), b);
     case K_QUERY: return vl__cql_encode_query(cf, id, vl__cql_str(q->query), &q->params, b);
@@ -541,7 +607,8 @@ static uint64_t frame_estimate(size_t text_len, const cql_params *p) {
 }
 
 static vl_status submit(cql_conn *c, req_kind kind, cql_stmt *stmt, const char *query,
-                        const cql_params *p, cql_bind_fn bind, cql_conn_cb cb, void *arg) {
+                        const cql_params *p, uint32_t timeout_ms, cql_bind_fn bind,
+                        cql_conn_cb cb, void *arg) {
     if (c->state == CQL_CONN_CLOSED) return VL_ECLOSED;
     if (c->state == CQL_CONN_BACKOFF)
         return c->last_error != VL_OK ? c->last_error : VL_EUNAVAILABLE;
@@ -551,7 +618,7 @@ static vl_status submit(cql_conn *c, req_kind kind, cql_stmt *stmt, const char *
     if (frame_estimate(text, p) > c->send_conf.max_send && c->send_conf.max_send)
         return VL_ETOOBIG;
     if (c->queued >= c->o.queue_max) return VL_EBUSY;
-    cql_req *q = req_new(c, kind);
+    cql_req *q = req_new(c, kind, timeout_ms);
     if (!q) return VL_ENOMEM;
     q->stmt = stmt;
     q->query = query;
@@ -571,19 +638,25 @@ static vl_status submit(cql_conn *c, req_kind kind, cql_stmt *stmt, const char *
 vl_status vl__cql_conn_query(cql_conn *c, const char *query, const cql_params *p, cql_conn_cb cb,
                          void *arg) {
     if (!query) return VL_EINVAL;
-    return submit(c, K_QUERY, NULL, query, p, NULL, cb, arg);
+    return submit(c, K_QUERY, NULL, query, p, c->o.request_timeout_ms, NULL, cb, arg);
+}
+
+vl_status vl__cql_conn_query_timeout(cql_conn *c, const char *query, const cql_params *p,
+                                     uint32_t timeout_ms, cql_conn_cb cb, void *arg) {
+    if (!query || timeout_ms == 0) return VL_EINVAL;
+    return submit(c, K_QUERY, NULL, query, p, timeout_ms, NULL, cb, arg);
 }
 
 vl_status vl__cql_conn_execute(cql_conn *c, cql_stmt *s, const cql_params *p, cql_conn_cb cb,
                            void *arg) {
     if (!s) return VL_EINVAL;
-    return submit(c, K_EXECUTE, s, NULL, p, NULL, cb, arg);
+    return submit(c, K_EXECUTE, s, NULL, p, c->o.request_timeout_ms, NULL, cb, arg);
 }
 
 vl_status vl__cql_conn_execute_bound(cql_conn *c, cql_stmt *s, const cql_params *p,
                                  cql_bind_fn bind, cql_conn_cb cb, void *arg) {
     if (!s) return VL_EINVAL;
-    return submit(c, K_EXECUTE, s, NULL, p, bind, cb, arg);
+    return submit(c, K_EXECUTE, s, NULL, p, c->o.request_timeout_ms, bind, cb, arg);
 }
 
 /* ---- losing a socket ----------------------------------------------------------- */
@@ -751,6 +824,7 @@ static void on_read(uv_stream_t *h, ssize_t n, const uv_buf_t *buf) {
         return;
     }
     s->in.len += (size_t)n;
+    c->last_rx_us = vl__mono_us();
     take_frames(c, s);
 }
 
@@ -761,6 +835,9 @@ static void ready(cql_conn *c) {
     c->failures = 0;
     c->recv_conf.version = c->version;
     c->st.ready++;
+    c->last_rx_us = vl__mono_us();
+    if (c->o.heartbeat_ms && !uv_is_active((uv_handle_t *)&c->hb_timer))
+        uv_timer_start(&c->hb_timer, on_hb_timer, c->o.heartbeat_ms, c->o.heartbeat_ms);
     set_state(c, CQL_CONN_READY, VL_OK, "ready");
     pump(c);
 }
@@ -779,12 +856,21 @@ static void start_prepares(cql_conn *c) {
         send_internal(c, K_PREPARE, CONTAINER(l, cql_stmt, node));
 }
 
+static void after_use(cql_conn *c) {
+    if (c->o.events) {
+        set_state(c, CQL_CONN_REGISTER, VL_OK, "registering for events");
+        send_internal(c, K_REGISTER, NULL);
+    } else {
+        start_prepares(c);
+    }
+}
+
 static void after_auth(cql_conn *c) {
     if (c->use_query) {
         set_state(c, CQL_CONN_KEYSPACE, VL_OK, c->o.keyspace);
         send_internal(c, K_USE, NULL);
     } else {
-        start_prepares(c);
+        after_use(c);
     }
 }
 
@@ -880,6 +966,10 @@ static void handshake_reply(cql_conn *c, cql_req *q, const cql_response *r) {
     req_kind kind = (req_kind)q->kind;
     cql_stmt *s = q->stmt;
     drop_internal(c, q);
+    if (kind == K_HEARTBEAT) { /* any answer, even an ERROR, proves the peer alive */
+        c->st.heartbeats++;
+        return;
+    }
     if (r->opcode == CQL_OP_ERROR) {
         handshake_error(c, kind, s, r);
         return;
@@ -890,7 +980,8 @@ static void handshake_reply(cql_conn *c, cql_req *q, const cql_response *r) {
     else if (kind == K_AUTH && r->opcode == CQL_OP_AUTH_SUCCESS) after_auth(c);
     else if (kind == K_AUTH && r->opcode == CQL_OP_AUTH_CHALLENGE &&
              ++c->auth_rounds < VL_CQL_AUTH_ROUNDS_MAX) send_internal(c, K_AUTH, NULL);
-    else if (kind == K_USE && is_result(r, CQL_RESULT_SET_KEYSPACE)) start_prepares(c);
+    else if (kind == K_USE && is_result(r, CQL_RESULT_SET_KEYSPACE)) after_use(c);
+    else if (kind == K_REGISTER && r->opcode == CQL_OP_READY) start_prepares(c);
     else if (kind == K_PREPARE && is_result(r, CQL_RESULT_PREPARED)) on_prepared(c, s, r);
     else conn_lost(c, VL_EUPSTREAM, "unexpected reply (opcode 0x%02x) in state %s", r->opcode,
                    state_names[c->state]);
@@ -915,7 +1006,13 @@ static void user_reply(cql_conn *c, cql_req *q, const cql_response *r) {
 static void on_frame(cql_conn *c, const cql_frame *f) {
     cql_response r;
     cql_err e = vl__cql_decode_response(f, &r);
-    if (f->stream < 0) return; /* an event: nothing registers for them */
+    if (f->stream < 0) { /* an event; one that does not decode is ignored */
+        if (e == CQL_OK && r.opcode == CQL_OP_EVENT && c->o.on_event) {
+            c->st.events++;
+            c->o.on_event(c->o.on_event_arg, &r.event);
+        }
+        return;
+    }
     if (e != CQL_OK) {
         conn_lost(c, vl__cql_err_status(e), "undecodable response: %s", vl__cql_err_str(e));
         return;
@@ -945,8 +1042,7 @@ static void on_connect(uv_connect_t *req, int status) {
     cql_conn *c = s->conn;
     if (!c) return;
     if (status < 0) {
-        attempt_failed(c, VL_EUNAVAILABLE, "connect to %s:%u: %s", c->o.host, c->o.port,
-                       uv_strerror(status));
+        attempt_failed(c, VL_EUNAVAILABLE, "connect to %s: %s", c->name, uv_strerror(status));
         return;
     }
     int r = uv_read_start((uv_stream_t *)&s->tcp, on_alloc, on_read);
@@ -999,8 +1095,10 @@ static void on_req_timer(uv_timer_t *t) {
         cql_req *q = CONTAINER(c->live.next, cql_req, live);
         if (q->deadline_us > now) break;
         if (is_internal(q)) {
+            bool hb = q->kind == K_HEARTBEAT;
             drop_internal(c, q);
-            conn_lost(c, VL_ETIMEOUT, "no answer from the server in %u ms", c->o.request_timeout_ms);
+            conn_lost(c, VL_ETIMEOUT, "no answer from the server%s in %u ms",
+                      hb ? " to a heartbeat" : "", c->o.request_timeout_ms);
             continue;
         }
         if (q->where == W_WIRE) {
@@ -1028,12 +1126,27 @@ static void on_conn_timer(uv_timer_t *t) {
     cql_conn *c = t->data;
     if (c->state == CQL_CONN_BACKOFF) attempt(c);
     else if (handshaking(c))
-        attempt_failed(c, VL_ETIMEOUT, "no connection to %s:%u within %u ms (state %s)",
-                       c->o.host, c->o.port, c->o.connect_timeout_ms, state_names[c->state]);
+        attempt_failed(c, VL_ETIMEOUT, "no connection to %s within %u ms (state %s)", c->name,
+                       c->o.connect_timeout_ms, state_names[c->state]);
+}
+
+/* Sends a heartbeat if nothing came in since the last tick. */
+static void on_hb_timer(uv_timer_t *t) {
+    cql_conn *c = t->data;
+    if (c->state != CQL_CONN_READY || c->hb_out) return;
+    if (vl__mono_us() - c->last_rx_us < (int64_t)c->o.heartbeat_ms * 1000) return;
+    c->hb_out = true;
+    send_internal(c, K_HEARTBEAT, NULL);
 }
 
 void vl__cql_conn_start(cql_conn *c) {
     if (c->state != CQL_CONN_IDLE) return;
+    attempt(c);
+}
+
+void vl__cql_conn_reconnect_now(cql_conn *c) {
+    if (c->state != CQL_CONN_BACKOFF) return;
+    uv_timer_stop(&c->conn_timer);
     attempt(c);
 }
 
@@ -1042,6 +1155,7 @@ void vl__cql_conn_start(cql_conn *c) {
 cql_conn_state vl__cql_conn_state_of(const cql_conn *c) { return c->state; }
 vl_status vl__cql_conn_last_error(const cql_conn *c) { return c->last_error; }
 uint8_t vl__cql_conn_version(const cql_conn *c) { return c->version; }
+const char *vl__cql_conn_name(const cql_conn *c) { return c->name; }
 
 void vl__cql_conn_stats_get(const cql_conn *c, cql_conn_stats *out) {
     *out = c->st;
@@ -1072,8 +1186,10 @@ void vl__cql_conn_close(cql_conn *c, void (*closed)(void *arg), void *arg) {
     set_state(c, CQL_CONN_CLOSED, VL_ECLOSED, "closed");
     uv_timer_stop(&c->req_timer);
     uv_timer_stop(&c->conn_timer);
+    uv_timer_stop(&c->hb_timer);
     fail_list(c, &lost, VL_ECLOSED);
     fail_list(c, &waiting, VL_ECLOSED);
     uv_close((uv_handle_t *)&c->req_timer, on_timer_closed);
     uv_close((uv_handle_t *)&c->conn_timer, on_timer_closed);
+    uv_close((uv_handle_t *)&c->hb_timer, on_timer_closed);
 }

@@ -40,11 +40,19 @@
  * retryable status (vl_status_retryable), and the caller decides; vellir's
  * Cassandra upstream leaves it to the cache's commit policy.
  *
+ * Events: with `events` set, the connection REGISTERs for them at every
+ * handshake (so a reconnected connection gets them again) and hands each
+ * EVENT to `on_event`. Heartbeats: with `heartbeat_ms` set, a READY
+ * connection that has received nothing for that long sends OPTIONS; one
+ * that leaves it unanswered for request_timeout_ms is replaced (reconnects
+ * at once, like any lost connection).
+ *
  * The state machine is drawn in conn.c, where it lives.
  */
 #ifndef VELLIR_CQL_CONN_H
 #define VELLIR_CQL_CONN_H
 
+#include <sys/socket.h>
 #include <uv.h>
 
 #include "cql/proto.h"
@@ -59,6 +67,7 @@ typedef enum cql_conn_state {
     CQL_CONN_STARTUP,    /* STARTUP sent, waiting for READY or AUTHENTICATE */
     CQL_CONN_AUTH,       /* AUTH_RESPONSE sent */
     CQL_CONN_KEYSPACE,   /* USE sent */
+    CQL_CONN_REGISTER,   /* REGISTER sent (when events are asked for) */
     CQL_CONN_PREPARING,  /* PREPAREs of the registered statements in flight */
     CQL_CONN_READY,      /* serving requests */
     CQL_CONN_BACKOFF,    /* the last attempt failed; waiting to try again */
@@ -74,9 +83,21 @@ typedef void (*cql_conn_state_cb)(void *arg, cql_conn_state st, vl_status why,
  * arrived, NULL otherwise. */
 typedef void (*cql_conn_cb)(void *arg, vl_status st, const cql_response *r);
 
+/* An EVENT the connection registered for; valid during the call only. */
+typedef void (*cql_conn_event_cb)(void *arg, const cql_event *ev);
+
+/* Event types to REGISTER for (cql_conn_opts.events). */
+#define CQL_EV_TOPOLOGY 0x01u /* TOPOLOGY_CHANGE */
+#define CQL_EV_STATUS 0x02u   /* STATUS_CHANGE */
+#define CQL_EV_SCHEMA 0x04u   /* SCHEMA_CHANGE */
+
 typedef struct cql_conn_opts {
-    const char *host;    /* numeric IPv4 or IPv6 address, or "localhost" */
+    const char *host;    /* numeric IPv4 or IPv6 address, or "localhost"; with
+                            `addr`, only a name for messages (may be NULL) */
     uint16_t port;       /* default 9042 */
+    const struct sockaddr *addr; /* the address to connect to (AF_INET or
+                            AF_INET6, port included; copied), instead of
+                            host and port; NULL: host and port */
     const char *user;    /* SASL PLAIN credentials, or NULL: no authentication */
     const char *password;
     const char *keyspace;/* USE after the handshake, or NULL */
@@ -87,8 +108,12 @@ typedef struct cql_conn_opts {
     uint32_t request_timeout_ms; /* VL_CQL_REQUEST_TIMEOUT_MS_DEFAULT */
     uint32_t reconnect_base_ms;  /* VL_CQL_RECONNECT_BASE_MS_DEFAULT */
     uint32_t reconnect_cap_ms;   /* VL_CQL_RECONNECT_CAP_MS_DEFAULT */
+    uint32_t heartbeat_ms;       /* OPTIONS after this long idle; 0: none */
+    uint8_t events;              /* CQL_EV_* to REGISTER for; 0: none */
     cql_conn_state_cb on_state;  /* may be NULL */
     void *on_state_arg;
+    cql_conn_event_cb on_event;  /* with `events` */
+    void *on_event_arg;
 } cql_conn_opts;
 
 /* The defaults above; host "127.0.0.1", no credentials, no keyspace. */
@@ -115,6 +140,10 @@ void vl__cql_conn_start(cql_conn *c);
  * failed connection attempt while in BACKOFF, VL_ECLOSED, VL_ENOMEM. */
 vl_status vl__cql_conn_query(cql_conn *c, const char *query, const cql_params *p,
                          cql_conn_cb cb, void *arg);
+/* A QUERY with its own timeout instead of request_timeout_ms (a TRUNCATE,
+ * which the server itself gives 60 s). */
+vl_status vl__cql_conn_query_timeout(cql_conn *c, const char *query, const cql_params *p,
+                                     uint32_t timeout_ms, cql_conn_cb cb, void *arg);
 vl_status vl__cql_conn_execute(cql_conn *c, cql_stmt *s, const cql_params *p,
                            cql_conn_cb cb, void *arg);
 
@@ -138,6 +167,11 @@ const char *vl__cql_conn_state_name(cql_conn_state st);
 vl_status vl__cql_conn_last_error(const cql_conn *c);
 /* The protocol version in use once READY. */
 uint8_t vl__cql_conn_version(const cql_conn *c);
+/* "address:port" (or the host given), for messages. */
+const char *vl__cql_conn_name(const cql_conn *c);
+/* In BACKOFF, tries again now instead of when the backoff ends (a node was
+ * reported up); otherwise nothing. */
+void vl__cql_conn_reconnect_now(cql_conn *c);
 
 typedef struct cql_conn_stats {
     uint64_t connects;      /* attempts started */
@@ -147,6 +181,8 @@ typedef struct cql_conn_stats {
     uint64_t late_dropped;  /* late responses on orphaned ids, dropped */
     uint64_t reprepares;    /* EXECUTEs answered Unprepared and prepared again */
     uint64_t lost;          /* user requests failed by a lost connection */
+    uint64_t heartbeats;    /* heartbeats answered */
+    uint64_t events;        /* events handed to on_event */
     uint32_t in_flight;     /* gauge: stream ids busy (orphans included) */
     uint32_t orphans;       /* gauge: orphaned stream ids */
     uint32_t queued;        /* gauge: requests off the wire */

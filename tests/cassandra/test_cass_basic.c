@@ -1,8 +1,8 @@
 /*
  * test_cass_basic.c -- the Cassandra upstream against the real test node:
  * load, commit, delete, TTL expiry, an already-expired item, restart of the
- * service, text keys (new and existing tables), and the errors vl_open
- * reports.
+ * service, text keys (new and existing tables), vl_clear (TRUNCATE), and
+ * the errors vl_open reports (with the contact points it could not reach).
  *
  * Owns: its tables in keyspace vellir_test (dropped and recreated here).
  * Threads: the test thread, the shards, and a direct client on the test
@@ -165,6 +165,36 @@ static void test_existing_text_table(void) {
     CHECK_OK(vl_close(svc, NULL));
 }
 
+/* vl_clear empties the table, rows the cache never loaded included, and
+ * drops dirty keys before they reach it. */
+static void test_clear_truncates(void) {
+    fresh_table("clear");
+    vl_service *svc = open_on("clear", 2);
+    uint8_t v[8];
+    counter_bytes(77, v);
+    cql_value vals[2] = {vl__cql_blob("cold", 4), vl__cql_blob(v, 8)};
+    CHECK_OK(cd_exec_values(db, "INSERT INTO " TEST_KEYSPACE ".clear (key, value) VALUES (?, ?)",
+                            vals, 2));
+    char k[32];
+    for (int i = 0; i < 40; i++) {
+        int n = snprintf(k, sizeof k, "c%d", i);
+        set_arg a = {i, 0, i % 2 ? vl_immediate() : vl_within(60000)};
+        CHECK_OK(vl_write_sync(svc, k, (size_t)n, counter_set, &a));
+    }
+    CHECK_EQ(cd_counter(db, "clear", "c1"), 1);
+    CHECK_OK(cass_clear_sync(svc));
+    CHECK_EQ(cd_counter(db, "clear", "cold"), -1);
+    for (int i = 0; i < 40; i++) {
+        snprintf(k, sizeof k, "c%d", i);
+        CHECK_EQ(cd_counter(db, "clear", k), -1);
+    }
+    read_out r;
+    CHECK_ST(vl_read_sync(svc, "c1", 2, counter_read, &r), VL_ENOTFOUND);
+    CHECK_ST(vl_read_sync(svc, "cold", 4, counter_read, &r), VL_ENOTFOUND);
+    CHECK_OK(vl_close(svc, NULL)); /* the WITHIN writes were cleared, not left dirty */
+    CHECK_EQ(cd_counter(db, "clear", "c2"), -1);
+}
+
 static vl_status try_open(vl_cassandra_options *co) {
     vl_options o;
     test_options(&o, 2);
@@ -190,15 +220,38 @@ static void test_open_errors(void) {
     cass_test_options(&co, "x");
     co.port = 1; /* nothing listens there */
     CHECK_ST(try_open(&co), VL_EUNAVAILABLE);
+    CHECK(test_log_contains("127.0.0.1:1 (VL_EUNAVAILABLE: connect to 127.0.0.1:1: connection refused)"));
+    /* A name that does not resolve fails at open, and the log names it. */
+    cass_test_options(&co, "x");
+    co.host = "nosuch.invalid";
+    CHECK_ST(try_open(&co), VL_EUNAVAILABLE);
+    CHECK(test_log_contains("nosuch.invalid (cannot resolve"));
     /* Options vellir refuses before connecting. */
     vl_upstream up;
     cass_test_options(&co, "bad-name");
     CHECK_ST(vl_cassandra_upstream(&co, &up), VL_EINVAL);
+    const char *bad_hosts[] = {"", " ", "a,,b", "a,", "db example.com", "db;example.com",
+                               "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17"};
+    for (size_t i = 0; i < sizeof bad_hosts / sizeof *bad_hosts; i++) {
+        cass_test_options(&co, "t");
+        co.host = bad_hosts[i];
+        CHECK_ST(vl_cassandra_upstream(&co, &up), VL_EINVAL);
+    }
     cass_test_options(&co, "t");
-    co.host = "db.example.com";
-    CHECK_ST(vl_cassandra_upstream(&co, &up), VL_EINVAL);
+    co.host = " db.example.com , 10.0.0.1,::1 "; /* names are resolved at open, not here */
+    CHECK_OK(vl_cassandra_upstream(&co, &up));
+    up.release(up.ctx);
     cass_test_options(&co, "t");
     co.keyspace = NULL;
+    CHECK_ST(vl_cassandra_upstream(&co, &up), VL_EINVAL);
+    cass_test_options(&co, "t");
+    co.consistency = VL_CASSANDRA_ANY; /* reads cannot be at ANY... */
+    CHECK_ST(vl_cassandra_upstream(&co, &up), VL_EINVAL);
+    co.read_consistency = VL_CASSANDRA_ONE; /* ...but writes may */
+    CHECK_OK(vl_cassandra_upstream(&co, &up));
+    up.release(up.ctx);
+    cass_test_options(&co, "t");
+    co.pool_size = VL_CQL_POOL_MAX + 1;
     CHECK_ST(vl_cassandra_upstream(&co, &up), VL_EINVAL);
 }
 
@@ -210,6 +263,7 @@ int main(void) {
     RUN(test_expired_item_is_a_delete);
     RUN(test_text_keys);
     RUN(test_existing_text_table);
+    RUN(test_clear_truncates);
     RUN(test_open_errors);
     cd_close(db);
     return 0;

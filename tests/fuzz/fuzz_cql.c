@@ -12,13 +12,19 @@
  *   2. as one body: every decoder runs on the whole input, for v4 and v5;
  *   3. as a body behind a header whose flags are the first byte;
  *   4. as stream-id operations, checked against the allocator's counters.
+ * Every Rows result is also read as system.local, system.peers_v2,
+ * system.peers and a keyspace's replication (src/cql/topo.h), and the nodes
+ * it yields are built into a token ring (src/cql/ring.h) that the input's
+ * own Murmur3 token is looked up in; every event's address is converted.
  * Corpus: tests/fuzz/corpus/cql/ (seeded by test_cql_decode).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cql/proto.h"
+#include "cql/ring.h"
 #include "cql/streams.h"
+#include "cql/topo.h"
 #include "fuzz.h"
 
 
@@ -57,11 +63,61 @@ static void walk_strings(cql_iter it) {
     while (vl__cql_string_next(&it, &s)) sink += s.len;
 }
 
+static const uint8_t *fuzz_data; /* the whole input, for its token */
+static size_t fuzz_size;
+
+#define FUZZ_NODES 8
+#define FUZZ_TOKENS 64
+
+/* The rows as each system table, then as a ring. */
+static void walk_topo(const cql_result *r) {
+    static int64_t tokens[FUZZ_NODES][FUZZ_TOKENS];
+    cql_ring_node nodes[FUZZ_NODES];
+    uint32_t n = 0;
+    for (int t = CQL_TOPO_LOCAL; t <= CQL_TOPO_PEERS; t++) {
+        cql_topo_iter it;
+        if (vl__cql_topo_open(r, (cql_topo_table)t, &it) != CQL_OK) continue;
+        cql_node_row row;
+        bool got;
+        while (vl__cql_topo_next(&it, &row, &got) == CQL_OK && got) {
+            sink += row.dc.len + row.rack.len + row.release.len + row.partitioner.len;
+            if (n == FUZZ_NODES) continue;
+            uint32_t k = 0;
+            cql_iter ti = row.tokens;
+            while (k < FUZZ_TOKENS && vl__cql_token_next(&ti, &tokens[n][k])) k++;
+            nodes[n] = (cql_ring_node){n % 2 ? "dc1" : "dc2", n % 3 ? "r1" : "r2", tokens[n], k,
+                                       false};
+            n++;
+        }
+    }
+    cql_replication repl;
+    bool found;
+    if (vl__cql_replication_decode(r, &repl, &found) != CQL_OK || !found) {
+        repl = (cql_replication){.cls = CQL_REPL_NTS, .n_dcs = 1};
+        memcpy(repl.dcs[0].name, "dc1", 4);
+        repl.dcs[0].rf = 2;
+    }
+    cql_ring ring;
+    if (vl__cql_ring_build(&ring, nodes, n, &repl, "dc2") != VL_OK) return;
+    const uint16_t *reps;
+    uint32_t k = vl__cql_ring_replicas(&ring, vl__cql_murmur3_token(fuzz_data, fuzz_size), &reps);
+    for (uint32_t i = 0; i < k; i++)
+        if (reps[i] >= n) abort();
+    vl__cql_ring_free(&ring);
+}
+
+static void walk_event(const cql_event *ev) {
+    struct sockaddr_storage ss;
+    walk_strings(ev->schema.arg_types);
+    if (vl__cql_inet_sockaddr(ev->addr, ev->port, &ss) == CQL_OK) sink += ss.ss_family;
+}
+
 static void walk_result(const cql_result *r) {
     cql_iter rows, row;
     cql_value v;
     switch (r->kind) {
     case CQL_RESULT_ROWS:
+        walk_topo(r);
         walk_meta(&r->rows.meta);
         rows = r->rows.cells;
         while (vl__cql_row_next(&rows, &row))
@@ -104,7 +160,7 @@ static void walk_response(const cql_response *r) {
     case CQL_OP_ERROR: walk_error(&r->error); break;
     case CQL_OP_SUPPORTED: walk_supported(r->supported); break;
     case CQL_OP_RESULT: walk_result(&r->result); break;
-    case CQL_OP_EVENT: walk_strings(r->event.schema.arg_types); break;
+    case CQL_OP_EVENT: walk_event(&r->event); break;
     default: break;
     }
 }
@@ -119,7 +175,7 @@ static void force_all(uint8_t version, cql_slice body) {
     cql_iter sup;
     if (vl__cql_decode_error(version, body, &er) == CQL_OK) walk_error(&er);
     if (vl__cql_decode_result(version, body, &res) == CQL_OK) walk_result(&res);
-    if (vl__cql_decode_event(body, &ev) == CQL_OK) walk_strings(ev.schema.arg_types);
+    if (vl__cql_decode_event(body, &ev) == CQL_OK) walk_event(&ev);
     if (vl__cql_decode_supported(body, &sup) == CQL_OK) walk_supported(sup);
     (void)vl__cql_decode_authenticate(body, &auth);
     (void)vl__cql_decode_auth_token(body, &tok);
@@ -170,6 +226,9 @@ static void as_stream_ops(const uint8_t *data, size_t size) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    fuzz_data = data;
+    fuzz_size = size;
+    sink += (size_t)vl__cql_murmur3_token(data, size);
     as_stream(data, size);
     force_all(CQL_V4, vl__cql_slice_of(data, size));
     force_all(CQL_V5, vl__cql_slice_of(data, size));

@@ -5,14 +5,16 @@
  * tests/cassandra): authentication, a refused protocol version, server
  * errors (retryable and not), Unprepared and re-PREPARE, a connection
  * dropped mid-request, request timeouts and orphaned stream ids, too many
- * orphans, the window and the queue bound, a node that is gone; and late
- * binding (values computed when a request goes on the wire).
+ * orphans, the window and the queue bound, a node that is gone; late
+ * binding (values computed when a request goes on the wire); and queries
+ * with their own timeouts, shorter or longer than the connection's.
  *
  * Owns: a private libuv loop, its connections, one fault injector per test.
  * Threads: the test thread runs the loop; the injector has its own thread.
  */
 #include "cass_env.h"
 #include "cql_fault.h"
+#include "loop_help.h"
 #include "util/clock.h"
 
 static uv_loop_t loop;
@@ -52,15 +54,8 @@ static void on_reply(void *arg, vl_status st, const cql_response *r) {
 static void noop_tick(uv_timer_t *t) { (void)t; }
 
 /* Runs the loop until *flag is non-zero, at most `ms`. */
-static void run_until(const int *flag, int ms) {
-    int64_t end = vl__mono_us() + (int64_t)ms * 1000;
-    while (!*flag && vl__mono_us() < end) uv_run(&loop, UV_RUN_ONCE);
-}
-
-static void run_for(int ms) {
-    int never = 0;
-    run_until(&never, ms);
-}
+static void run_until(const int *flag, int ms) { test_loop_until(&loop, flag, ms); }
+static void run_for(int ms) { test_loop_for(&loop, ms); }
 
 static cql_conn *conn_to(cql_fault *f, seen *s, void (*tweak)(cql_conn_opts *)) {
     cql_conn_opts o;
@@ -450,6 +445,39 @@ static void test_late_binding(void) {
     cql_fault_stop(f);
 }
 
+/* A query's own timeout: a shorter one submitted after requests with the
+ * connection's timeout still fires first, and a longer one does not fire
+ * with them. The endpoint answers nothing meanwhile. */
+static void set_short_timeout(cql_conn_opts *o) { o->request_timeout_ms = 300; }
+
+static void test_query_timeouts(void) {
+    cql_fault *f = cql_fault_start();
+    seen s = {0};
+    cql_conn *c = conn_to(f, &s, set_short_timeout);
+    vl__cql_conn_start(c);
+    wait_ready(&s);
+    cql_fault_silence(f, true);
+    reply normal = {0}, quick = {0}, slow = {0};
+    cql_params p = {.consistency = CQL_ONE};
+    int64_t t0 = vl__mono_us();
+    CHECK_OK(vl__cql_conn_query(c, "TRUNCATE ks.t", &p, on_reply, &normal));   /* 300 ms */
+    CHECK_OK(vl__cql_conn_query_timeout(c, "TRUNCATE ks.t", &p, 5000, on_reply, &slow));
+    CHECK_OK(vl__cql_conn_query_timeout(c, "TRUNCATE ks.t", &p, 60, on_reply, &quick));
+    CHECK_ST(vl__cql_conn_query_timeout(c, "TRUNCATE ks.t", &p, 0, on_reply, &quick), VL_EINVAL);
+    run_until(&quick.done, 3000);
+    CHECK_ST(quick.st, VL_ETIMEOUT);
+    CHECK(vl__mono_us() - t0 < 250000 && !normal.done && !slow.done);
+    run_until(&normal.done, 3000);
+    CHECK_ST(normal.st, VL_ETIMEOUT);
+    CHECK(vl__mono_us() - t0 >= 300000);
+    run_for(100);
+    CHECK_EQ(slow.done, 0); /* still waiting for its 5 s */
+    close_conn(c);
+    CHECK_ST(slow.st, VL_ECLOSED);
+    cql_fault_silence(f, false);
+    cql_fault_stop(f);
+}
+
 int main(void) {
     CHECK(uv_loop_init(&loop) == 0);
     uv_timer_init(&loop, &tick);
@@ -466,6 +494,7 @@ int main(void) {
     RUN(test_node_gone);
     RUN(test_close_completes_everything);
     RUN(test_late_binding);
+    RUN(test_query_timeouts);
     uv_close((uv_handle_t *)&tick, NULL);
     uv_run(&loop, UV_RUN_DEFAULT);
     CHECK(uv_loop_close(&loop) == 0);

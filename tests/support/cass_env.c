@@ -31,12 +31,38 @@ vl_service *cass_test_open(const vl_cassandra_options *co, const vl_type *t, con
     return svc;
 }
 
+int cass_script(const char *script, const char *args) {
+    char line[256];
+    snprintf(line, sizeof line, "scripts/%s %s >/dev/null 2>&1", script, args);
+    return system(line);
+}
+
+typedef struct clear_wait {
+    _Atomic int fired, status;
+} clear_wait;
+
+static void on_cleared(void *arg, vl_status st) {
+    clear_wait *w = arg;
+    atomic_store(&w->status, (int)st);
+    atomic_store(&w->fired, 1);
+}
+
+vl_status cass_clear_sync(vl_service *svc) {
+    clear_wait w = {0, 0};
+    vl_status st = vl_clear(svc, on_cleared, &w);
+    if (st != VL_OK) return st;
+    while (!atomic_load(&w.fired)) test_sleep_ms(1);
+    return (vl_status)atomic_load(&w.status);
+}
+
 /* ---- the direct client ------------------------------------------------------- */
 
 struct cass_direct {
     uv_loop_t loop;
     cql_conn *c;
     bool ready, failed;
+    uint16_t consistency;
+    char keyspace[64];
 };
 
 typedef struct wait {
@@ -46,6 +72,8 @@ typedef struct wait {
     int32_t *ttl;
     int64_t *wt;
     bool found;
+    cd_row_fn fn;
+    void *fn_arg;
 } wait;
 
 static void on_state(void *arg, cql_conn_state st, vl_status why, const char *detail) {
@@ -61,12 +89,15 @@ static void run_until(cass_direct *d, const bool *flag) {
     while (!*flag && !d->failed) uv_run(&d->loop, UV_RUN_ONCE);
 }
 
-cass_direct *cd_open_port(uint16_t port) {
+static cass_direct *open_to(const char *host, uint16_t port) {
     cass_direct *d = calloc(1, sizeof *d);
     CHECK(d);
+    d->consistency = CQL_ONE;
+    snprintf(d->keyspace, sizeof d->keyspace, "%s", TEST_KEYSPACE);
     CHECK(uv_loop_init(&d->loop) == 0);
     cql_conn_opts o;
     vl__cql_conn_opts_init(&o);
+    o.host = host;
     o.port = port;
     o.on_state = on_state;
     o.on_state_arg = d;
@@ -78,7 +109,15 @@ cass_direct *cd_open_port(uint16_t port) {
     return d;
 }
 
+cass_direct *cd_open_port(uint16_t port) { return open_to("127.0.0.1", port); }
 cass_direct *cd_open(void) { return cd_open_port(cass_test_port()); }
+cass_direct *cd_open_at(const char *host) { return open_to(host, cass_test_port()); }
+
+void cd_set_consistency(cass_direct *d, uint16_t consistency) { d->consistency = consistency; }
+
+void cd_set_keyspace(cass_direct *d, const char *keyspace) {
+    snprintf(d->keyspace, sizeof d->keyspace, "%s", keyspace);
+}
 
 static void on_closed(void *arg) { *(bool *)arg = true; }
 
@@ -103,6 +142,15 @@ static void on_reply(void *arg, vl_status st, const cql_response *r) {
     }
     if (r->result.kind != CQL_RESULT_ROWS || r->result.rows.count == 0) return;
     cql_iter it = r->result.rows.cells, row;
+    if (w->fn) {
+        cql_value cells[64];
+        while (vl__cql_row_next(&it, &row)) {
+            uint32_t n = 0;
+            while (n < 64 && vl__cql_cell_next(&row, &cells[n])) n++;
+            w->fn(w->fn_arg, cells, n);
+        }
+        return;
+    }
     cql_value v, ttl, wt;
     CHECK(vl__cql_row_next(&it, &row));
     CHECK(vl__cql_cell_next(&row, &v) && vl__cql_cell_next(&row, &ttl) && vl__cql_cell_next(&row, &wt));
@@ -115,7 +163,7 @@ static void on_reply(void *arg, vl_status st, const cql_response *r) {
 }
 
 static vl_status run(cass_direct *d, const char *q, const cql_value *v, uint16_t n, wait *w) {
-    cql_params p = {.consistency = CQL_ONE, .values = v, .n_values = n};
+    cql_params p = {.consistency = d->consistency, .values = v, .n_values = n};
     vl_status st = vl__cql_conn_query(d->c, q, &p, on_reply, w);
     if (st != VL_OK) return st;
     while (!w->done) uv_run(&d->loop, UV_RUN_ONCE);
@@ -132,12 +180,17 @@ vl_status cd_exec_values(cass_direct *d, const char *query, const cql_value *v, 
     return run(d, query, v, n, &w);
 }
 
+vl_status cd_rows(cass_direct *d, const char *query, const cql_value *v, uint16_t n, cd_row_fn fn,
+                  void *arg) {
+    wait w = {.fn = fn, .fn_arg = arg};
+    return run(d, query, v, n, &w);
+}
+
 vl_status cd_get(cass_direct *d, const char *table, const void *key, size_t len, vl_buf *val,
                  int32_t *ttl, int64_t *writetime) {
     char q[256];
-    snprintf(q, sizeof q,
-             "SELECT value, TTL(value), WRITETIME(value) FROM " TEST_KEYSPACE ".%s WHERE key = ?",
-             table);
+    snprintf(q, sizeof q, "SELECT value, TTL(value), WRITETIME(value) FROM %s.%s WHERE key = ?",
+             d->keyspace, table);
     cql_value k = vl__cql_blob(key, len);
     wait w = {.val = val, .ttl = ttl, .wt = writetime};
     if (ttl) *ttl = 0;

@@ -246,6 +246,91 @@ static inline void s_v5_read_failure(bb *b) {
     bb_u8(b, 0);
 }
 
+/* ---- system tables, as a cluster client reads them (src/cql/topo.h) ---- */
+
+static inline void bb_uuid(bb *b, unsigned seed) {
+    bb_i32(b, 16);
+    for (unsigned i = 0; i < 16; i++) bb_u8(b, seed * 16 + i);
+}
+static inline void bb_set_text(bb *b, const char *const *items, int n) {
+    size_t len = 4;
+    for (int i = 0; i < n; i++) len += 4 + strlen(items[i]);
+    bb_i32(b, (int32_t)len);
+    bb_i32(b, n);
+    for (int i = 0; i < n; i++) bb_bytes(b, items[i], (int32_t)strlen(items[i]));
+}
+static inline void bb_int_cell(bb *b, int32_t v) { bb_i32(b, 4); bb_i32(b, v); }
+static inline void bb_text_cell(bb *b, const char *s) { bb_bytes(b, s, (int32_t)strlen(s)); }
+static inline void bb_col(bb *b, const char *name, unsigned type) { bb_str(b, name); bb_u16(b, type); }
+static inline void bb_col_set_text(bb *b, const char *name) {
+    bb_str(b, name); bb_u16(b, 0x22); bb_u16(b, 0x0D);
+}
+/* SELECT * FROM system.local (Cassandra 5.0's columns, a few left out). */
+static inline void s_rows_local(bb *b) {
+    static const char *const tokens[] = {"-3472162816488927308", "42"};
+    bb_i32(b, 2);
+    bb_i32(b, 0x0001); bb_i32(b, 11); bb_str(b, "system"); bb_str(b, "local");
+    bb_col(b, "key", 0x0D); bb_col(b, "broadcast_address", 0x10); bb_col(b, "data_center", 0x0D);
+    bb_col(b, "host_id", 0x0C); bb_col(b, "partitioner", 0x0D); bb_col(b, "rack", 0x0D);
+    bb_col(b, "release_version", 0x0D); bb_col(b, "rpc_address", 0x10);
+    bb_col(b, "rpc_port", 0x09); bb_col(b, "schema_version", 0x0C); bb_col_set_text(b, "tokens");
+    bb_i32(b, 1);
+    bb_text_cell(b, "local"); bb_bytes(b, "\x7f\x00\x00\x01", 4); bb_text_cell(b, "dc1");
+    bb_uuid(b, 1); bb_text_cell(b, "org.apache.cassandra.dht.Murmur3Partitioner");
+    bb_text_cell(b, "rack1"); bb_text_cell(b, "5.0.9"); bb_bytes(b, "\x7f\x00\x00\x01", 4);
+    bb_int_cell(b, 9142); bb_uuid(b, 7); bb_set_text(b, tokens, 2);
+}
+/* SELECT * FROM system.peers_v2: a peer, and one still joining (no native
+ * address, no tokens). */
+static inline void s_rows_peers_v2(bb *b) {
+    static const char *const tokens[] = {"9223372036854775807", "-9223372036854775808", "0"};
+    bb_i32(b, 2);
+    bb_i32(b, 0x0001); bb_i32(b, 9); bb_str(b, "system"); bb_str(b, "peers_v2");
+    bb_col(b, "peer", 0x10); bb_col(b, "peer_port", 0x09); bb_col(b, "data_center", 0x0D);
+    bb_col(b, "host_id", 0x0C); bb_col(b, "native_address", 0x10); bb_col(b, "native_port", 0x09);
+    bb_col(b, "rack", 0x0D); bb_col(b, "schema_version", 0x0C); bb_col_set_text(b, "tokens");
+    bb_i32(b, 2);
+    bb_bytes(b, "\x7f\x00\x00\x02", 4); bb_int_cell(b, 7010); bb_text_cell(b, "dc1");
+    bb_uuid(b, 2); bb_bytes(b, "\x7f\x00\x00\x02", 4); bb_int_cell(b, 9142);
+    bb_text_cell(b, "rack1"); bb_uuid(b, 7); bb_set_text(b, tokens, 3);
+    bb_bytes(b, "\x7f\x00\x00\x03", 4); bb_int_cell(b, 7010); bb_text_cell(b, "dc2");
+    bb_uuid(b, 3); bb_bytes(b, NULL, -1); bb_bytes(b, NULL, -1);
+    bb_text_cell(b, "rack2"); bb_bytes(b, NULL, -1); bb_bytes(b, NULL, -1);
+}
+/* SELECT * FROM system.peers (older servers): rpc_address 0.0.0.0 means
+ * "the peer address"; an IPv6 peer. */
+static inline void s_rows_peers(bb *b) {
+    static const char *const tokens[] = {"100"};
+    bb_i32(b, 2);
+    bb_i32(b, 0); bb_i32(b, 5);
+    bb_str(b, "system"); bb_str(b, "peers"); bb_col(b, "peer", 0x10);
+    bb_str(b, "system"); bb_str(b, "peers"); bb_col(b, "data_center", 0x01);
+    bb_str(b, "system"); bb_str(b, "peers"); bb_col(b, "rack", 0x0D);
+    bb_str(b, "system"); bb_str(b, "peers"); bb_col(b, "rpc_address", 0x10);
+    bb_str(b, "system"); bb_str(b, "peers"); bb_col_set_text(b, "tokens");
+    bb_i32(b, 2);
+    bb_bytes(b, "\x0a\x00\x00\x02", 4); bb_text_cell(b, "east"); bb_text_cell(b, "r1");
+    bb_bytes(b, "\x00\x00\x00\x00", 4); bb_set_text(b, tokens, 1);
+    bb_bytes(b, "\x20\x01\x0d\xb8\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01", 16);
+    bb_text_cell(b, "east"); bb_text_cell(b, "r2");
+    bb_bytes(b, "\x20\x01\x0d\xb8\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02", 16);
+    bb_set_text(b, tokens, 0);
+}
+/* SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ? */
+static inline void s_rows_replication(bb *b) {
+    static const char *const kv[] = {"class", "org.apache.cassandra.locator.NetworkTopologyStrategy",
+                                     "dc1", "3", "dc2", "2/1"};
+    bb_i32(b, 2);
+    bb_i32(b, 0x0001); bb_i32(b, 1); bb_str(b, "system_schema"); bb_str(b, "keyspaces");
+    bb_str(b, "replication"); bb_u16(b, 0x21); bb_u16(b, 0x0D); bb_u16(b, 0x0D);
+    bb_i32(b, 1);
+    size_t len = 4;
+    for (int i = 0; i < 6; i++) len += 4 + strlen(kv[i]);
+    bb_i32(b, (int32_t)len);
+    bb_i32(b, 3);
+    for (int i = 0; i < 6; i++) bb_text_cell(b, kv[i]);
+}
+
 typedef struct cql_sample {
     const char *name;
     unsigned version, flags;
@@ -254,7 +339,7 @@ typedef struct cql_sample {
     void (*body)(bb *b);
 } cql_sample;
 
-#define CQL_SAMPLE_COUNT 31
+#define CQL_SAMPLE_COUNT 35
 
 static inline const cql_sample *cql_samples(void) {
     static const cql_sample s[CQL_SAMPLE_COUNT] = {
@@ -289,6 +374,10 @@ static inline const cql_sample *cql_samples(void) {
         {"v5_prepared", 5, 0, 7, 0x08, s_v5_prepared},
         {"v5_rows_changed", 5, 0, 5, 0x08, s_v5_rows_changed},
         {"v5_read_failure", 5, 0, 3, 0x00, s_v5_read_failure},
+        {"rows_local", 4, 0, 10, 0x08, s_rows_local},
+        {"rows_peers_v2", 4, 0, 11, 0x08, s_rows_peers_v2},
+        {"rows_peers", 4, 0, 12, 0x08, s_rows_peers},
+        {"rows_replication", 4, 0, 13, 0x08, s_rows_replication},
     };
     return s;
 }

@@ -25,6 +25,7 @@
 
 #include "check.h"
 #include "cql_fault.h"
+#include "cql_fault_wire.h"
 
 #define MAX_CONNS 64
 #define MAX_STMTS 32
@@ -38,6 +39,7 @@ typedef struct conn {
     uint64_t gen;  /* tells a late answer whether its connection still exists */
     vl_buf in;
     bool authed;
+    bool registered;
 } conn;
 
 typedef struct stmt {
@@ -83,7 +85,8 @@ struct cql_fault {
     size_t nlate;
     fault err, drop, hang;
     char *user, *password;
-    bool refuse_version, refuse_prepare, kick;
+    bool refuse_version, refuse_prepare, kick, silent, down;
+    cf_topology topo;
     cql_fault_counts counts;
 };
 
@@ -139,69 +142,6 @@ static val rd_value(rd *r) {
     val v = {NULL, rd_i32(r)};
     if (v.len > 0) v.p = rd_raw(r, (size_t)v.len);
     return v;
-}
-
-/* ---- building responses ---------------------------------------------------- */
-
-static void w_raw(vl_buf *b, const void *p, size_t n) { CHECK_OK(vl_buf_append(b, p, n)); }
-static void w_u8(vl_buf *b, uint32_t v) {
-    uint8_t x = (uint8_t)v;
-    w_raw(b, &x, 1);
-}
-static void w_u16(vl_buf *b, uint32_t v) {
-    w_u8(b, v >> 8);
-    w_u8(b, v);
-}
-static void w_i32(vl_buf *b, int32_t v) {
-    w_u16(b, (uint32_t)v >> 16);
-    w_u16(b, (uint32_t)v & 0xffff);
-}
-static void w_str(vl_buf *b, const char *s) {
-    w_u16(b, (uint32_t)strlen(s));
-    w_raw(b, s, strlen(s));
-}
-static void w_bytes(vl_buf *b, const void *p, int32_t n) {
-    w_i32(b, n);
-    if (n > 0) w_raw(b, p, (size_t)n);
-}
-
-/* Starts a response frame; finish with end_frame. */
-static size_t begin_frame(vl_buf *b, int16_t stream, uint8_t opcode) {
-    size_t start = b->len;
-    w_u8(b, 0x84);
-    w_u8(b, 0);
-    w_u16(b, (uint16_t)stream);
-    w_u8(b, opcode);
-    w_i32(b, 0);
-    return start;
-}
-static void end_frame(vl_buf *b, size_t start) {
-    uint32_t n = (uint32_t)(b->len - start - 9);
-    uint8_t *p = b->data + start + 5;
-    p[0] = (uint8_t)(n >> 24);
-    p[1] = (uint8_t)(n >> 16);
-    p[2] = (uint8_t)(n >> 8);
-    p[3] = (uint8_t)n;
-}
-
-static void r_error(vl_buf *b, int16_t stream, int32_t code, const char *msg, const uint8_t *id) {
-    size_t s = begin_frame(b, stream, 0x00);
-    w_i32(b, code);
-    w_str(b, msg);
-    switch (code) {
-    case 0x1000: w_u16(b, 6); w_i32(b, 1); w_i32(b, 0); break;           /* Unavailable */
-    case 0x1100: w_u16(b, 6); w_i32(b, 0); w_i32(b, 1); w_str(b, "SIMPLE"); break;
-    case 0x1200: w_u16(b, 6); w_i32(b, 0); w_i32(b, 1); w_u8(b, 0); break;
-    case 0x2500: w_u16(b, 16); w_raw(b, id, 16); break;                  /* Unprepared */
-    default: break;
-    }
-    end_frame(b, s);
-}
-
-static void r_void(vl_buf *b, int16_t stream) {
-    size_t s = begin_frame(b, stream, 0x08);
-    w_i32(b, 1);
-    end_frame(b, s);
 }
 
 /* ---- the rows ----------------------------------------------------------------- */
@@ -399,10 +339,16 @@ static bool on_execute(cql_fault *f, vl_buf *b, int16_t stream, rd *r, int slot)
     return true;
 }
 
-static void on_query(vl_buf *b, int16_t stream, rd *r) {
+static void on_query(cql_fault *f, vl_buf *b, int16_t stream, rd *r) {
     int32_t n = rd_i32(r);
     const uint8_t *q = n >= 0 ? rd_raw(r, (size_t)n) : NULL;
     if (!q) return;
+    char text[512];
+    snprintf(text, sizeof text, "%.*s", n, (const char *)q);
+    if (cf_sys_query(&f->topo, f->port, b, stream, text)) {
+        f->counts.system++;
+        return;
+    }
     if (n >= 4 && strncasecmp((const char *)q, "USE ", 4) == 0) {
         size_t s = begin_frame(b, stream, 0x08);
         w_i32(b, 3);
@@ -468,10 +414,17 @@ static bool on_frame(cql_fault *f, int slot, const uint8_t *h, const uint8_t *bo
         r_error(out, stream, 0x000A, "Invalid or unsupported protocol version (injected)", NULL);
         return true;
     }
+    if (op == 0x05) f->counts.options++;
     if (op == 0x05 || op == 0x01) on_handshake(f, out, stream, op);
     else if (op == 0x0F && f->user) on_auth(f, c, out, stream, &r);
     else if (f->user && !c->authed) r_error(out, stream, 0x000A, "not authenticated", NULL);
-    else if (op == 0x07) on_query(out, stream, &r);
+    else if (op == 0x07) on_query(f, out, stream, &r);
+    else if (op == 0x0B) { /* REGISTER */
+        c->registered = true;
+        f->counts.registers++;
+        size_t s = begin_frame(out, stream, 0x02);
+        end_frame(out, s);
+    }
     else if (op == 0x09) on_prepare(f, out, stream, &r);
     else if (op == 0x0A) return on_execute(f, out, stream, &r, slot);
     else r_error(out, stream, 0x000A, "unsupported opcode (fake endpoint)", NULL);
@@ -486,6 +439,7 @@ static void close_conn(cql_fault *f, int slot) {
     c->fd = -1;
     c->in.len = 0;
     c->authed = false;
+    c->registered = false;
 }
 
 static void send_all(int fd, const vl_buf *b) {
@@ -503,6 +457,10 @@ static void serve_input(cql_fault *f, int slot) {
     vl_buf out = {0};
     size_t off = 0;
     bool keep = true;
+    if (f->silent) { /* read and ignore */
+        c->in.len = 0;
+        return;
+    }
     while (keep && c->in.len - off >= 9) {
         const uint8_t *h = c->in.data + off;
         uint32_t len = (uint32_t)h[5] << 24 | (uint32_t)h[6] << 16 | (uint32_t)h[7] << 8 | h[8];
@@ -523,6 +481,10 @@ static void serve_input(cql_fault *f, int slot) {
 static void accept_one(cql_fault *f) {
     int fd = accept(f->lfd, NULL, NULL);
     if (fd < 0) return;
+    if (f->down) {
+        close(fd);
+        return;
+    }
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     for (int i = 0; i < MAX_CONNS; i++)
@@ -606,6 +568,8 @@ cql_fault *cql_fault_start(void) {
     CHECK(f);
     pthread_mutex_init(&f->mu, NULL);
     for (int i = 0; i < MAX_CONNS; i++) f->conns[i].fd = -1;
+    f->topo = (cf_topology){.self = {0, "dc1", "rack1", "0", 1}, .repl_class = "SimpleStrategy",
+                            .rf = 1};
     f->lfd = socket(AF_INET, SOCK_STREAM, 0);
     CHECK(f->lfd >= 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
@@ -670,6 +634,36 @@ void cql_fault_require_auth(cql_fault *f, const char *user, const char *password
     });
 }
 void cql_fault_refuse_version(cql_fault *f, bool on) { LOCKED(f, f->refuse_version = on); }
+void cql_fault_topology(cql_fault *f, const cf_topology *t) { LOCKED(f, f->topo = *t); }
+void cql_fault_silence(cql_fault *f, bool on) { LOCKED(f, f->silent = on); }
+void cql_fault_down(cql_fault *f, bool on) {
+    LOCKED(f, f->down = on);
+    if (on) cql_fault_kick(f);
+}
+
+/* Queued like a late answer, due now, so that the server thread sends it. */
+void cql_fault_event(cql_fault *f, const char *type, const char *change, uint16_t port) {
+    vl_buf ev = {0};
+    size_t s = begin_frame(&ev, -1, 0x0C);
+    w_str(&ev, type);
+    w_str(&ev, change);
+    w_u8(&ev, 4);
+    w_raw(&ev, "\x7f\x00\x00\x01", 4);
+    w_i32(&ev, port);
+    end_frame(&ev, s);
+    LOCKED(f, {
+        for (int i = 0; i < MAX_CONNS && f->nlate < MAX_LATE; i++) {
+            if (f->conns[i].fd < 0 || !f->conns[i].registered) continue;
+            late *l = &f->lates[f->nlate++];
+            memset(l, 0, sizeof *l);
+            l->gen = f->conns[i].gen;
+            l->slot = i;
+            l->due_ms = now_ms();
+            CHECK_OK(vl_buf_append(&l->frame, ev.data, ev.len));
+        }
+    });
+    vl_buf_free(&ev);
+}
 void cql_fault_refuse_prepare(cql_fault *f, bool on) { LOCKED(f, f->refuse_prepare = on); }
 void cql_fault_kick(cql_fault *f) {
     LOCKED(f, f->kick = true);

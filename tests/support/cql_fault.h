@@ -1,9 +1,12 @@
 /*
  * cql_fault.h -- a FAULT INJECTOR for the CQL client's error paths: a fake
  * CQL endpoint on loopback that speaks just enough of protocol v4 to serve
- * vellir's Cassandra upstream (handshake, USE, PREPARE, EXECUTE of one
- * SELECT, INSERT and DELETE shape, schema queries answered Void) and that
- * answers with errors, drops connections or stays silent on demand.
+ * vellir's Cassandra upstream (handshake, USE, REGISTER, PREPARE, EXECUTE of
+ * one SELECT, INSERT and DELETE shape, schema queries answered Void, and the
+ * system tables the cluster client reads, for a cluster the test describes)
+ * and that answers with errors, drops connections, sends events, stays
+ * silent or goes down on demand. Several injectors, each told about the
+ * others, make a fake cluster on 127.0.0.1 (one port each).
  *
  * It is NOT a database and not a stand-in for one: compatibility is proven
  * against the real node (tests/cassandra). This exists only to make a
@@ -33,8 +36,32 @@ typedef enum cf_target {
     CF_WRITES  /* INSERT, DELETE */
 } cf_target;
 
-/* Listens on 127.0.0.1 on a free port and starts serving. */
+/* One node of the cluster an injector pretends to be part of. Strings are
+ * borrowed: give literals. */
+typedef struct cf_node {
+    uint16_t port;      /* its CQL port on 127.0.0.1 (ignored for `self`) */
+    const char *dc, *rack;
+    const char *tokens; /* comma-separated, e.g. "-100,5000" */
+    uint8_t schema;     /* its schema_version: 16 bytes of this value */
+} cf_node;
+
+#define CF_PEERS_MAX 8
+
+typedef struct cf_topology {
+    cf_node self;
+    cf_node peers[CF_PEERS_MAX];
+    uint32_t n_peers;
+    bool no_peers_v2;       /* system.peers_v2 answers Invalid (an older server) */
+    const char *repl_class; /* "SimpleStrategy" or "NetworkTopologyStrategy" */
+    uint32_t rf;
+    const char *repl_dc;    /* NetworkTopologyStrategy: {repl_dc: rf} */
+} cf_topology;
+
+/* Listens on 127.0.0.1 on a free port and starts serving, as a one-node
+ * cluster (dc1/rack1, token 0, schema 1, SimpleStrategy 1). */
 cql_fault *cql_fault_start(void);
+/* What the system tables say from now on. */
+void cql_fault_topology(cql_fault *f, const cf_topology *t);
 uint16_t cql_fault_port(const cql_fault *f);
 /* Closes every connection and the listener, joins the thread, frees. */
 void cql_fault_stop(cql_fault *f);
@@ -62,6 +89,15 @@ void cql_fault_refuse_version(cql_fault *f, bool on);
 void cql_fault_refuse_prepare(cql_fault *f, bool on);
 /* Closes every open connection now (a restart without losing data). */
 void cql_fault_kick(cql_fault *f);
+/* While on, nothing at all is answered, not even OPTIONS (a peer that went
+ * silent without closing its connections). */
+void cql_fault_silence(cql_fault *f, bool on);
+/* While on, the endpoint is down: its connections are closed, and new ones
+ * are closed as soon as they are accepted. */
+void cql_fault_down(cql_fault *f, bool on);
+/* Sends an EVENT (type, change, 127.0.0.1:port) on every connection that
+ * REGISTERed for events, e.g. ("STATUS_CHANGE", "DOWN", port). */
+void cql_fault_event(cql_fault *f, const char *type, const char *change, uint16_t port);
 
 typedef struct cql_fault_counts {
     uint64_t connections; /* accepted */
@@ -73,6 +109,9 @@ typedef struct cql_fault_counts {
     uint64_t hung;        /* requests held by hang_next */
     uint64_t late;        /* late answers sent */
     uint64_t auth_ok, auth_failed;
+    uint64_t options;     /* OPTIONS received (handshakes and heartbeats) */
+    uint64_t registers;   /* REGISTERs */
+    uint64_t system;      /* system-table queries */
 } cql_fault_counts;
 void cql_fault_counts_get(cql_fault *f, cql_fault_counts *out);
 

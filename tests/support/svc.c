@@ -60,6 +60,9 @@ static int log_next;
 
 void test_log_sink(void *arg, vl_log_level level, const char *msg) {
     (void)arg, (void)level;
+    static const char *names[] = {"error", "warning", "info"};
+    if (getenv("VELLIR_TEST_LOG")) /* for debugging a test: its lines as they come */
+        fprintf(stderr, "log %.3f %s: %s\n", check_now_s(), names[level % 3], msg);
     pthread_mutex_lock(&log_mu);
     snprintf(log_lines[log_next % LOG_LINES], sizeof log_lines[0], "%s", msg);
     log_next++;

@@ -48,7 +48,8 @@ vl_status test_done_wait(test_done *d);
 /* vl_clear and a wait for its completion: its status. */
 vl_status test_clear_sync(vl_service *svc);
 
-/* A log sink that keeps the last lines (any thread). */
+/* A log sink that keeps the last lines (any thread); with VELLIR_TEST_LOG
+ * set in the environment it also prints each line to stderr. */
 void test_log_sink(void *arg, vl_log_level level, const char *msg);
 /* True if a captured line contains `needle`. */
 int test_log_contains(const char *needle);
